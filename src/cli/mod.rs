@@ -1,0 +1,96 @@
+//! The command-line tool's commands, as functions that print and return the exit code.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use texgrad::grammar::print;
+
+/// Exit code for a formula that texgrad refuses.
+const REFUSED: u8 = 2;
+
+/// The formulas of the original notes (`shared/notes`), as their author meant them.
+const NOTES: &[(&str, &str)] = &[
+    ("sigmoid", r"f(x)=\frac{1}{1+e^{-x}}"),
+    ("tanh", r"f(x)=\frac{e^x-e^{-x}}{e^x+e^{-x}}"),
+    ("softsign", r"f(x) = \frac{x}{1 + |x|}"),
+    ("relu", r"f(x) = \begin{cases} 0, & x < 0 \\ x, & x \ge 0 \end{cases}"),
+    ("relu (max form)", r"f(x) = \max(0, x)"),
+    ("leaky_relu", r"f(x) = \begin{cases} x, & x \ge 0 \\ a x, & x < 0 \end{cases}"),
+    (
+        "gelu",
+        r"\mathrm{GELU}(x) = x \cdot \Phi(x) = x \cdot \frac{1}{2}\left[1 + \operatorname{erf}\!\left(\frac{x}{\sqrt{2}}\right)\right]",
+    ),
+    (
+        "gelu_tanh",
+        r"\mathrm{GELU}(x) = \frac{x}{2} \left( 1 + \tanh \left( \sqrt{\frac{2}{\pi}} \left( x + 0.044715 x^{3} \right) \right) \right)",
+    ),
+    ("swiglu", r"a \sigma(a) b"),
+    ("elu", r"\text{ELU}(x) = \begin{cases} x, & x \ge 0 \\ \alpha \left(e^x - 1\right), & x < 0 \end{cases}"),
+    ("softmax", r"\text{Softmax}(z_i) = \frac{e^{z_i}}{\sum_{j=1}^{n} e^{z_j}}"),
+    ("mse", r"L = \frac{1}{n}\sum_{i=1}^{n} (y_i-\hat{y}_i)^2"),
+    ("cross_entropy", r"L = -\sum_{i=1}^{n} y_i \log(\hat{y}_i)"),
+    ("cross_entropy_batch", r"L = -\frac{1}{m}\sum_{k=1}^{m}\sum_{i=1}^{n} y_{k,i}\log(\hat{y}_{k,i})"),
+    ("kl_div", r"D_{KL} = \sum_i p_i \log \frac{p_i}{q_i}"),
+];
+
+/// `texgrad` with no arguments: the notes' formulas, parsed and printed canonically.
+pub fn demo() -> ExitCode {
+    println!("texgrad: the formulas of the original notes, parsed\n");
+    let mut failures = 0;
+    for (name, formula) in NOTES {
+        println!("{name}");
+        println!("  written:   {formula}");
+        match texgrad::parse(formula) {
+            Ok(parsed) => {
+                println!("  canonical: {}", print::formula_latex(&parsed));
+                println!("  s-expr:    {}", print::formula_sexpr(&parsed));
+                let reparsed = texgrad::parse(&print::formula_latex(&parsed));
+                if reparsed.as_ref() != Ok(&parsed) {
+                    failures += 1;
+                    println!("  self-check FAILED: the canonical form does not parse back to the same formula");
+                }
+            }
+            Err(error) => {
+                failures += 1;
+                println!("  refused:   {}", error.render(formula).replace('\n', "\n             "));
+            }
+        }
+        println!();
+    }
+    println!(
+        "self-check: {} of {} formulas parse and round-trip through the canonical printer",
+        NOTES.len() - failures,
+        NOTES.len()
+    );
+    if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// The formula a command was given: the argument itself, or standard input for `-`.
+pub fn formula_argument(argument: String) -> Result<String, ExitCode> {
+    if argument != "-" {
+        return Ok(argument);
+    }
+    let mut formula = String::new();
+    match std::io::stdin().read_to_string(&mut formula) {
+        Ok(_) => Ok(formula.trim_end_matches(['\n', '\r']).to_owned()),
+        Err(error) => {
+            eprintln!("error: cannot read the formula from standard input: {error}");
+            Err(ExitCode::from(REFUSED))
+        }
+    }
+}
+
+/// `texgrad parse FORMULA`.
+pub fn parse(formula: &str) -> ExitCode {
+    match texgrad::parse(formula) {
+        Ok(parsed) => {
+            println!("{}", print::formula_latex(&parsed));
+            println!("{}", print::formula_sexpr(&parsed));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {}", error.render(formula));
+            ExitCode::from(REFUSED)
+        }
+    }
+}

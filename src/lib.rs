@@ -1,0 +1,23 @@
+//! texgrad: activation and loss functions written as LaTeX formulas, exactly as they appear in
+//! papers and notes, with exact, numerically stable derivatives generated at compile time.
+//!
+//! This crate is the one users depend on. It re-exports the pipeline's stages:
+//! - [`grammar`] (`texgrad-grammar`): the formula language, text to a typed AST with positioned
+//!   errors;
+//! - [`symbolic`] (`texgrad-symbolic`): the symbolic engine (differentiation, simplification,
+//!   numerically stable rewrites, code generation);
+//! - [`runtime`] (`texgrad-runtime`): what generated code calls, and the built-in catalog;
+//! - the proc-macros of `texgrad-macros`.
+//!
+//! ```
+//! let formula = texgrad::parse(r"\sigma(x) = \frac{1}{1 + e^{-x}}");
+//! assert!(formula.is_err(), "a head must be a name, and \\sigma is the sigmoid function");
+//!
+//! let formula = texgrad::parse(r"f(x) = \frac{1}{1 + e^{-x}}").unwrap();
+//! assert_eq!(texgrad::grammar::print::latex(formula.body()), r"\frac{1}{1 + e^{-x}}");
+//! ```
+
+pub use texgrad_grammar as grammar;
+pub use texgrad_grammar::{Context, ErrorKind, Formula, ParseError, parse, parse_with};
+pub use texgrad_runtime as runtime;
+pub use texgrad_symbolic as symbolic;
