@@ -10,8 +10,8 @@
 //! - the proc-macros of `texgrad-macros`.
 //!
 //! ```
-//! let formula = texgrad::parse(r"\sigma(x) = \frac{1}{1 + e^{-x}}");
-//! assert!(formula.is_err(), "a head must be a name, and \\sigma is the sigmoid function");
+//! let error = texgrad::parse(r"x^10").unwrap_err();
+//! assert_eq!(error.kind, texgrad::ErrorKind::AmbiguousSuperscript);
 //!
 //! let formula = texgrad::parse(r"f(x) = \frac{1}{1 + e^{-x}}").unwrap();
 //! assert_eq!(texgrad::grammar::print::latex(formula.body()), r"\frac{1}{1 + e^{-x}}");

@@ -21,7 +21,11 @@ pub fn formula_latex(formula: &Formula) -> String {
         }
         out.push_str(" = ");
     }
-    let forms: Vec<String> = formula.forms.iter().map(latex).collect();
+    let mut forms: Vec<String> = formula.forms.iter().map(latex).collect();
+    if formula.head.is_none() && forms.len() > 1 {
+        // `x = A` or `\operatorname{erf}(x) = A` would read back as a head.
+        forms[0] = format!("({})", forms[0]);
+    }
     out.push_str(&forms.join(" = "));
     out
 }
