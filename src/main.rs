@@ -4,6 +4,9 @@
 //!   printed in canonical form.
 //! - `texgrad parse FORMULA`: the canonical LaTeX and the s-expression of a formula, or the
 //!   rendered error on stderr with exit code 2 (`-` reads the formula from standard input).
+//! - `texgrad diff FORMULA [--wrt NAME] [--format latex|text] [--second]`: the simplified
+//!   derivative.
+//! - `texgrad eval FORMULA --at x=0.5 [--at a=0.1] [--derivative NAME]`: the value in f64.
 
 use std::process::ExitCode;
 
@@ -27,6 +30,34 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         formula: String,
     },
+    /// Differentiate a formula and print the simplified derivative.
+    Diff {
+        /// The formula, in LaTeX; `-` reads it from standard input.
+        #[arg(allow_hyphen_values = true)]
+        formula: String,
+        /// The input or parameter to differentiate with respect to (default: `x`, or the only
+        /// name in the formula).
+        #[arg(long)]
+        wrt: Option<String>,
+        /// Output syntax.
+        #[arg(long, value_enum, default_value_t = cli::Format::Latex)]
+        format: cli::Format,
+        /// Differentiate twice.
+        #[arg(long)]
+        second: bool,
+    },
+    /// Evaluate a formula (or one of its derivatives) in f64.
+    Eval {
+        /// The formula, in LaTeX; `-` reads it from standard input.
+        #[arg(allow_hyphen_values = true)]
+        formula: String,
+        /// A value: `x=0.5` for a scalar, `z=1,2,3` for a vector (repeat for each name).
+        #[arg(long = "at", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+        at: Vec<String>,
+        /// Evaluate the derivative with respect to this name instead of the formula.
+        #[arg(long)]
+        derivative: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -35,6 +66,14 @@ fn main() -> ExitCode {
         None => cli::demo(),
         Some(Command::Parse { formula }) => match cli::formula_argument(formula) {
             Ok(formula) => cli::parse(&formula),
+            Err(code) => code,
+        },
+        Some(Command::Diff { formula, wrt, format, second }) => match cli::formula_argument(formula) {
+            Ok(formula) => cli::diff(&formula, wrt.as_deref(), format, second),
+            Err(code) => code,
+        },
+        Some(Command::Eval { formula, at, derivative }) => match cli::formula_argument(formula) {
+            Ok(formula) => cli::eval(&formula, &at, derivative.as_deref()),
             Err(code) => code,
         },
     }

@@ -63,3 +63,47 @@ fn main_job_prints_the_notes_and_passes_its_self_check() {
     assert!(stdout.contains("(= (head f x) (/ 1 (+ 1 (^ e (neg x)))))"), "{stdout}");
     assert!(stdout.contains("self-check: 15 of 15 formulas"), "{stdout}");
 }
+
+#[test]
+fn diff_prints_the_notes_derivatives() {
+    let cases = [
+        (r"\frac{1}{1+e^{-x}}", "\\frac{e^{-x}}{\\left(e^{-x} + 1\\right)^{2}}\n"),
+        (r"\tanh x", "\\frac{1}{\\cosh^{2}(x)}\n"),
+        (r"\frac{x}{1 + |x|}", "\\frac{1}{\\left(\\left|x\\right| + 1\\right)^{2}}\n"),
+        (r"\max(0, x)", "\\begin{cases} 0, & x \\le 0 \\\\ 1, & \\text{otherwise} \\end{cases}\n"),
+    ];
+    for (formula, expected) in cases {
+        let output = texgrad(&["diff", formula]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert_eq!(text(&output.stdout), expected, "{formula}");
+    }
+    let text_form = texgrad(&["diff", r"\sigma(x)", "--format", "text"]);
+    assert_eq!(text(&text_form.stdout), "sigmoid(x) * sigmoid(-x)\n");
+    let gradient = texgrad(&["diff", r"\frac{1}{n}\sum_{i=1}^{n} (y_i - \hat{y}_i)^2", "--wrt", "y_hat"]);
+    assert_eq!(text(&gradient.stdout), "\\frac{2 \\hat{y}_{k} - 2 y_{k}}{n}\n");
+}
+
+#[test]
+fn diff_without_wrt_on_several_names_says_which_to_choose() {
+    let output = texgrad(&["diff", r"a \sigma(a) b"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("say which name to differentiate with respect to"), "{stderr}");
+    assert!(stderr.contains("help: add --wrt with one of: a, b"), "{stderr}");
+}
+
+#[test]
+fn eval_prints_values_and_derivatives() {
+    let value = texgrad(&["eval", r"\frac{1}{1+e^{-x}}", "--at", "x=0"]);
+    assert_eq!(text(&value.stdout), "5e-1\n");
+    let derivative = texgrad(&["eval", r"\frac{1}{1+e^{-x}}", "--at", "x=0", "--derivative", "x"]);
+    assert_eq!(text(&derivative.stdout), "2.5e-1\n");
+    let negative =
+        texgrad(&["eval", r"\begin{cases} x, & x \ge 0 \\ a x, & x < 0 \end{cases}", "--at", "x=-2", "--at", "a=0.01"]);
+    assert_eq!(text(&negative.stdout), "-2e-2\n");
+    let softmax = texgrad(&["eval", r"\frac{e^{z_i}}{\sum_j e^{z_j}}", "--at", "z=0,0"]);
+    assert_eq!(text(&softmax.stdout), "5e-1 5e-1\n");
+    let missing = texgrad(&["eval", r"a x", "--at", "x=1"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("no value for `a`"));
+}

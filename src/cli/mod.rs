@@ -3,7 +3,10 @@
 use std::io::Read;
 use std::process::ExitCode;
 
+use std::collections::HashMap;
+
 use texgrad::grammar::print;
+use texgrad::symbolic::{Bindings, EngineError, Expression};
 
 /// Exit code for a formula that texgrad refuses.
 const REFUSED: u8 = 2;
@@ -92,5 +95,103 @@ pub fn parse(formula: &str) -> ExitCode {
             eprintln!("error: {}", error.render(formula));
             ExitCode::from(REFUSED)
         }
+    }
+}
+
+/// Output syntax of `texgrad diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// LaTeX in the formula language (texgrad parses it back).
+    Latex,
+    /// Plain text.
+    Text,
+}
+
+fn refuse(formula: &str, error: &EngineError) -> ExitCode {
+    eprintln!("error: {}", error.render(formula));
+    ExitCode::from(REFUSED)
+}
+
+/// The name to differentiate with respect to: the one given, else `x`, else the only name.
+fn default_wrt(expression: &Expression, wrt: Option<&str>) -> Result<String, EngineError> {
+    if let Some(wrt) = wrt {
+        return Ok(wrt.to_owned());
+    }
+    let (scalars, vectors) = expression.names();
+    let mut names: Vec<String> = scalars.into_iter().chain(vectors.into_keys()).collect();
+    names.sort();
+    if names.iter().any(|name| name == "x") {
+        return Ok("x".to_owned());
+    }
+    match names.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => Err(EngineError::new("the formula has no inputs to differentiate with respect to")),
+        _ => Err(EngineError::new("say which name to differentiate with respect to")
+            .with_hint(format!("add --wrt with one of: {}", names.join(", ")))),
+    }
+}
+
+/// `texgrad diff FORMULA`.
+pub fn diff(formula: &str, wrt: Option<&str>, format: Format, second: bool) -> ExitCode {
+    let result = Expression::parse(formula).and_then(|expression| {
+        let wrt = default_wrt(&expression, wrt)?;
+        let mut derivative = expression.derivative(&wrt)?;
+        if second {
+            derivative = derivative.derivative(&wrt)?;
+        }
+        Ok(derivative)
+    });
+    match result {
+        Ok(derivative) => {
+            println!("{}", if format == Format::Latex { derivative.latex() } else { derivative.text() });
+            ExitCode::SUCCESS
+        }
+        Err(error) => refuse(formula, &error),
+    }
+}
+
+/// `name=0.5` or `name=1,2,3`.
+fn binding(bindings: Bindings, text: &str) -> Result<Bindings, EngineError> {
+    let hint = "write --at x=0.5 for a scalar, --at z=1,2,3 for a vector";
+    let (name, values) =
+        text.split_once('=').ok_or_else(|| EngineError::new(format!("`{text}` is not NAME=VALUE")).with_hint(hint))?;
+    let values: Vec<f64> =
+        values.split(',').map(|value| value.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
+            EngineError::new(format!("`{values}` is not a number or a list of numbers")).with_hint(hint)
+        })?;
+    let name = name.trim();
+    Ok(if text.contains(',') { bindings.vector(name, values) } else { bindings.scalar(name, values[0]) })
+}
+
+/// `texgrad eval FORMULA --at x=0.5`.
+pub fn eval(formula: &str, at: &[String], derivative: Option<&str>) -> ExitCode {
+    let result = (|| {
+        let mut bindings = Bindings::default();
+        for text in at {
+            bindings = binding(bindings, text)?;
+        }
+        let mut expression = Expression::parse(formula)?;
+        if let Some(wrt) = derivative {
+            expression = expression.derivative(wrt)?;
+        }
+        let free = expression.free_indices();
+        match free.as_slice() {
+            [] => Ok(vec![expression.evaluate(&bindings)?]),
+            [index] => {
+                let length = bindings.vectors.values().map(Vec::len).max().unwrap_or(0);
+                (0..length)
+                    .map(|position| expression.evaluate_at(&bindings, &HashMap::from([(*index, position)])))
+                    .collect()
+            }
+            _ => Err(EngineError::new("texgrad eval prints scalars and vectors, not matrices")),
+        }
+    })();
+    match result {
+        Ok(values) => {
+            let values: Vec<String> = values.iter().map(|value| format!("{value:e}")).collect();
+            println!("{}", values.join(" "));
+            ExitCode::SUCCESS
+        }
+        Err(error) => refuse(formula, &error),
     }
 }

@@ -1,11 +1,229 @@
 //! texgrad's symbolic engine.
 //!
-//! From a parsed formula (`texgrad-grammar`'s AST) to a small, numerically stable expression for
-//! the function and every derivative, and from there to Rust (`proc_macro2::TokenStream`), LaTeX
-//! and plain text: lower to a hash-consed IR, differentiate with respect to every input and
-//! parameter, simplify, apply the stable rewrites (`ln_1p`, `exp_m1`, stable softplus and
-//! log-sum-exp, ...), eliminate common subexpressions, emit.
+//! From a parsed formula (`texgrad-grammar`'s AST) to small, exact expressions for the function
+//! and its derivatives, printed as LaTeX or text and evaluated in `f64`. The pipeline, one
+//! module per stage:
 //!
-//! It runs inside the proc-macro and at run time (library API, command-line tool), so it is an
-//! ordinary library whose errors are values. The engine is built in issue 3; until then this
-//! crate has no items.
+//! 1. [`lower`]: the AST into the IR ([`ir`]), a hash-consed arena whose constructors keep the
+//!    canonical form (the simplifier's structural rules: flattening, exact constant folding,
+//!    like terms and powers, `e^a e^b`);
+//! 2. [`diff`]: differentiation with respect to any input or parameter, with the
+//!    cancellation-free rules (`\sigma' = \sigma(x)\sigma(-x)`, `\tanh' = 1/\cosh^2`) and Kronecker
+//!    deltas eliminated from sums;
+//! 3. [`print`]: LaTeX and plain text; [`eval`]: numeric values;
+//! 4. [`check`]: claimed derivatives and chains of equal forms compared at sample points.
+//!
+//! Not built yet (issue 3 continues): the stabiliser's named rewrites (`ln_1p`, `exp_m1`, stable
+//! softplus and log-sum-exp, ...), common-subexpression elimination across a definition's
+//! functions, and the Rust emitter.
+//!
+//! ```
+//! use texgrad_symbolic::Expression;
+//!
+//! let sigmoid = Expression::parse(r"\frac{1}{1+e^{-x}}").unwrap();
+//! let derivative = sigmoid.derivative("x").unwrap();
+//! assert_eq!(derivative.latex(), r"\frac{e^{-x}}{\left(e^{-x} + 1\right)^{2}}");
+//! let at_zero = derivative.evaluate(&texgrad_symbolic::Bindings::default().scalar("x", 0.0)).unwrap();
+//! assert_eq!(at_zero, 0.25);
+//! ```
+
+pub mod check;
+pub mod diff;
+mod error;
+pub mod eval;
+pub mod ir;
+pub mod lower;
+pub mod print;
+pub mod simplify;
+
+use std::collections::{BTreeSet, HashMap};
+
+pub use error::EngineError;
+pub use eval::Bindings;
+use ir::{Graph, Id, Node};
+use texgrad_grammar::{Context, Expr};
+
+/// A formula in the engine: its IR and, for formulas parsed from text, its AST.
+#[derive(Clone, Debug)]
+pub struct Expression {
+    graph: Graph,
+    root: Id,
+    source: Option<Expr>,
+}
+
+impl Expression {
+    /// Parse and lower a formula; every name is accepted.
+    pub fn parse(formula: &str) -> Result<Expression, EngineError> {
+        Expression::parse_with(formula, &Context::default(), &lower::Scope::default())
+    }
+
+    /// Parse and lower a formula with what the caller declares.
+    pub fn parse_with(formula: &str, context: &Context, scope: &lower::Scope) -> Result<Expression, EngineError> {
+        let parsed = texgrad_grammar::parse_with(formula, context)?;
+        let body = parsed.body().clone();
+        let mut graph = Graph::new();
+        let root = lower::lower(&mut graph, &body, scope)?;
+        let expression = Expression { graph, root, source: Some(body) };
+        check::check_chain(&parsed, &expression, scope, formula)?;
+        Ok(expression)
+    }
+
+    /// An expression over an existing graph.
+    pub fn from_graph(graph: Graph, root: Id) -> Expression {
+        Expression { graph, root, source: None }
+    }
+
+    /// The IR graph and the root.
+    pub fn graph(&self) -> (&Graph, Id) {
+        (&self.graph, self.root)
+    }
+
+    /// The AST the expression was lowered from, if it was parsed from text.
+    pub fn source(&self) -> Option<&Expr> {
+        self.source.as_ref()
+    }
+
+    /// The derivative with respect to `name`: a scalar input or parameter (`x`, `alpha`), or a
+    /// vector input (`z`), whose derivative is taken with respect to the element `z_k` for an
+    /// index letter not used in the formula.
+    pub fn derivative(&self, name: &str) -> Result<Expression, EngineError> {
+        let wrt = self.wrt(name)?;
+        let mut graph = self.graph.clone();
+        let derivative = diff::derivative(&mut graph, self.root, &wrt);
+        let root = simplify::simplify(&mut graph, derivative);
+        Ok(Expression { graph, root, source: None })
+    }
+
+    /// The vector-Jacobian product of a vector output (one free index, `i`) with respect to the
+    /// vector input `name`: `\sum_i dy_i \frac{\partial out_i}{\partial name_k}`, with the
+    /// Kronecker deltas eliminated. `cotangent` names `dy`; the result's free index is the
+    /// fresh index of `name` (`k`).
+    pub fn vector_jacobian_product(&self, name: &str, cotangent: &str) -> Result<Expression, EngineError> {
+        let free = self.free_indices();
+        let [output_index] = free[..] else {
+            return Err(EngineError::new(format!(
+                "a vector-Jacobian product needs a vector output with one free index; this formula has {}",
+                free.len()
+            )));
+        };
+        let wrt = self.wrt(name)?;
+        let mut graph = self.graph.clone();
+        let jacobian = diff::derivative(&mut graph, self.root, &wrt);
+        let weight = graph.element(cotangent, vec![output_index]);
+        let weighted = graph.mul(weight, jacobian);
+        let product = graph.sum(output_index, weighted);
+        let root = simplify::simplify(&mut graph, product);
+        Ok(Expression { graph, root, source: None })
+    }
+
+    /// What `name` refers to in this formula, for differentiation.
+    pub fn wrt(&self, name: &str) -> Result<diff::Wrt, EngineError> {
+        let (scalars, vectors) = self.names();
+        if scalars.contains(name) {
+            return Ok(diff::Wrt::Symbol(name.to_owned()));
+        }
+        if let Some(rank) = vectors.get(name) {
+            let used = self.indices();
+            let fresh: Vec<char> = ['k', 'l', 'p', 'q', 'r', 's', 't', 'a', 'b', 'c']
+                .into_iter()
+                .filter(|index| !used.contains(index))
+                .take(*rank)
+                .collect();
+            if fresh.len() < *rank {
+                return Err(EngineError::new("the formula uses every index letter texgrad could differentiate with"));
+            }
+            return Ok(diff::Wrt::Element(name.to_owned(), fresh));
+        }
+        // Differentiating with respect to a name that does not occur gives zero. For a formula the
+        // user wrote, a typo is far more likely than that intent; a derivative may well have lost
+        // the name (the second derivative of a x with respect to a).
+        if self.source.is_none() {
+            return Ok(diff::Wrt::Symbol(name.to_owned()));
+        }
+        let mut known: Vec<&str> = scalars.iter().map(String::as_str).collect();
+        known.extend(vectors.keys().map(String::as_str));
+        Err(EngineError::new(format!("`{name}` does not occur in the formula")).with_hint(if known.is_empty() {
+            "the formula has no inputs".to_owned()
+        } else {
+            format!("differentiate with respect to one of: {}", known.join(", "))
+        }))
+    }
+
+    /// The scalar names and the vector names (with their number of indices) of the formula.
+    pub fn names(&self) -> (BTreeSet<String>, HashMap<String, usize>) {
+        let mut scalars = BTreeSet::new();
+        let mut vectors = HashMap::new();
+        for id in self.reachable() {
+            match self.graph.node(id) {
+                Node::Symbol(name) if name != "n" && name != "m" => {
+                    scalars.insert(name.clone());
+                }
+                Node::Element(name, indices) => {
+                    vectors.insert(name.clone(), indices.len());
+                }
+                _ => {}
+            }
+        }
+        (scalars, vectors)
+    }
+
+    /// Every index letter the formula uses.
+    fn indices(&self) -> BTreeSet<char> {
+        let mut used = BTreeSet::new();
+        for id in self.reachable() {
+            match self.graph.node(id) {
+                Node::Element(_, indices) => used.extend(indices.iter().copied()),
+                Node::Sum(index, _) => {
+                    used.insert(*index);
+                }
+                Node::Delta(a, b) => used.extend([*a, *b]),
+                _ => {}
+            }
+        }
+        used
+    }
+
+    /// The indices that no sum binds: a vector output's `i`.
+    pub fn free_indices(&self) -> Vec<char> {
+        self.indices().into_iter().filter(|&index| self.graph.mentions_index(self.root, index)).collect()
+    }
+
+    fn reachable(&self) -> Vec<Id> {
+        let mut seen = vec![false; self.graph.len()];
+        let mut stack = vec![self.root];
+        let mut order = Vec::new();
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut seen[id.index()], true) {
+                continue;
+            }
+            order.push(id);
+            stack.extend(self.graph.children(id));
+        }
+        order
+    }
+
+    /// The expression as LaTeX in the formula language.
+    pub fn latex(&self) -> String {
+        print::latex(&self.graph, self.root)
+    }
+
+    /// The expression as plain text.
+    pub fn text(&self) -> String {
+        print::text(&self.graph, self.root)
+    }
+
+    /// The value in `f64` (for a vector output, bind its free index with [`Self::evaluate_at`]).
+    pub fn evaluate(&self, bindings: &Bindings) -> Result<f64, EngineError> {
+        eval::evaluate(&self.graph, self.root, bindings, &HashMap::new())
+    }
+
+    /// The value with the free indices bound (`i = 2`).
+    pub fn evaluate_at(&self, bindings: &Bindings, indices: &HashMap<char, usize>) -> Result<f64, EngineError> {
+        eval::evaluate(&self.graph, self.root, bindings, indices)
+    }
+
+    /// Distinct operations after sharing (leaves are free).
+    pub fn operation_count(&self) -> usize {
+        self.graph.operation_count(&[self.root])
+    }
+}

@@ -1,0 +1,132 @@
+//! Checks of what a user claims: a derivative (`derivative = r"f(x)(1 - f(x))"`) and a chain of
+//! equal forms (`f(x) = A = B`), compared with the engine's own result at sample points that
+//! cover every branch and both signs. A disagreement names a point and both values.
+
+use std::collections::BTreeSet;
+
+use texgrad_grammar::{Context, Formula};
+
+use crate::error::EngineError;
+use crate::eval::Bindings;
+use crate::ir::{Graph, Id, Node};
+use crate::lower::{self, Scope, ValueName};
+use crate::{Expression, diff};
+
+/// Relative tolerance of a match. Claims are exact formulas, so they agree to rounding; a
+/// textbook form through the function's own value (`1 - f(x)^2`) loses a few digits where it
+/// cancels, far less than this.
+const TOLERANCE: f64 = 1e-7;
+
+/// The sample points for `input`: both signs, near zero and away from it, and both sides of
+/// every constant the formula compares against (its kinks and case boundaries).
+pub fn sample_points(graph: &Graph, root: Id) -> Vec<f64> {
+    let mut points: BTreeSet<u64> =
+        [-3.7, -2.0, -1.0, -0.5, -0.1, 0.1, 0.5, 1.0, 2.0, 3.7].iter().map(|x: &f64| x.to_bits()).collect();
+    let mut stack = vec![root];
+    let mut seen = vec![false; graph.len()];
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        if let Node::Compare(_, a, b) | Node::Max(a, b) | Node::Min(a, b) = graph.node(id) {
+            for side in [a, b] {
+                if let Some(value) = graph.rational(*side) {
+                    let value = Graph::rational_to_f64(value);
+                    for offset in [-0.25, -1e-3, 1e-3, 0.25] {
+                        points.insert((value + offset).to_bits());
+                    }
+                }
+            }
+        }
+        stack.extend(graph.children(id));
+    }
+    points.into_iter().map(f64::from_bits).collect()
+}
+
+fn agree(a: f64, b: f64) -> bool {
+    (a - b).abs() <= TOLERANCE * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Check a claimed derivative of `function` with respect to the scalar `input`, where `f(x)`
+/// (or `f`) in the claim is the function itself. `parameters` gives values to the other names.
+pub fn check_derivative_claim(
+    function: &Expression,
+    input: &str,
+    claim: &str,
+    parameters: &Bindings,
+) -> Result<(), EngineError> {
+    let (graph, root) = function.graph();
+    let mut graph = graph.clone();
+    let mut scope = Scope::default();
+    scope.values.insert("f".to_owned(), ValueName { input: input.to_owned(), value: root });
+    let context = Context::default().with_functions(["f"]);
+    let parsed = texgrad_grammar::parse_with(claim, &context)?;
+    let claimed = lower::lower(&mut graph, parsed.body(), &scope)?;
+    let truth = diff::derivative(&mut graph, root, &diff::Wrt::Symbol(input.to_owned()));
+    let mut compared = 0;
+    for x in sample_points(&graph, root) {
+        let bindings = parameters.clone().scalar(input, x);
+        let expected = crate::eval::evaluate(&graph, truth, &bindings, &Default::default())?;
+        let got = crate::eval::evaluate(&graph, claimed, &bindings, &Default::default())?;
+        if !expected.is_finite() || !got.is_finite() {
+            continue;
+        }
+        compared += 1;
+        if !agree(expected, got) {
+            return Err(EngineError::new(format!(
+                "the claimed derivative is wrong: at {input} = {x}, the claim gives {got} but the derivative is {expected}"
+            ))
+            .with_hint(format!("the derivative is {}", crate::print::latex(&graph, truth))));
+        }
+    }
+    if compared == 0 {
+        return Err(EngineError::new(
+            "the claimed derivative could not be compared: no sample point gives finite values",
+        ));
+    }
+    Ok(())
+}
+
+/// Check that every form of a chain `f(x) = A = B` agrees with the last one.
+pub fn check_chain(parsed: &Formula, expression: &Expression, scope: &Scope, formula: &str) -> Result<(), EngineError> {
+    if parsed.forms.len() < 2 {
+        return Ok(());
+    }
+    let (graph, root) = expression.graph();
+    let mut graph = graph.clone();
+    let (scalars, vectors) = expression.names();
+    if !vectors.is_empty() {
+        // Vector chains would need sample vectors; the grammar keeps the forms, the check waits.
+        return Ok(());
+    }
+    let points = sample_points(&graph, root);
+    for form in &parsed.forms[..parsed.forms.len() - 1] {
+        let lowered = lower::lower(&mut graph, form, scope)?;
+        for &x in &points {
+            // Every scalar at the same point, and the others at fixed, generic values.
+            let mut bindings = Bindings::default();
+            for (position, name) in scalars.iter().enumerate() {
+                bindings = bindings.scalar(name, x + 0.37 * position as f64);
+            }
+            let expected = crate::eval::evaluate(&graph, root, &bindings, &Default::default());
+            let got = crate::eval::evaluate(&graph, lowered, &bindings, &Default::default());
+            let (Ok(expected), Ok(got)) = (expected, got) else { continue };
+            if expected.is_finite() && got.is_finite() && !agree(expected, got) {
+                let at: Vec<String> =
+                    bindings.scalars.iter().map(|(name, value)| format!("{name} = {value}")).collect();
+                let _ = formula;
+                return Err(EngineError::at(
+                    form.span,
+                    format!(
+                        "this form is not equal to the last one: at {}, it is {got} and the last is {expected}",
+                        at.join(", ")
+                    ),
+                )
+                .with_hint(
+                    "a chain f(x) = A = B must hold everywhere; write the approximation as its own definition",
+                ));
+            }
+        }
+    }
+    Ok(())
+}

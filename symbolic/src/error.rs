@@ -1,0 +1,71 @@
+//! The engine's errors: values, with the span of the formula they are about when there is one.
+
+use std::fmt;
+
+use texgrad_grammar::{ParseError, Span};
+
+/// Why the engine refused a formula, a claim or an evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineError {
+    /// One line saying what is wrong.
+    pub message: String,
+    /// The part of the formula it is about, if any.
+    pub span: Option<Span>,
+    /// How to write it instead, if there is something to say.
+    pub hint: Option<String>,
+}
+
+impl EngineError {
+    /// An error about the formula as a whole.
+    pub fn new(message: impl Into<String>) -> Self {
+        EngineError { message: message.into(), span: None, hint: None }
+    }
+
+    /// An error about part of the formula.
+    pub fn at(span: Span, message: impl Into<String>) -> Self {
+        EngineError { message: message.into(), span: Some(span), hint: None }
+    }
+
+    /// The same error with a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The error as a person reads it, with a caret under the formula when it has a span.
+    pub fn render(&self, formula: &str) -> String {
+        match self.span {
+            Some(span) => {
+                let as_parse_error = ParseError {
+                    kind: texgrad_grammar::ErrorKind::Syntax,
+                    span,
+                    message: self.message.clone(),
+                    hint: self.hint.clone(),
+                };
+                as_parse_error.render(formula)
+            }
+            None => match &self.hint {
+                Some(hint) => format!("{}\n  help: {hint}", self.message),
+                None => self.message.clone(),
+            },
+        }
+    }
+}
+
+impl From<ParseError> for EngineError {
+    fn from(error: ParseError) -> Self {
+        EngineError { message: error.message, span: Some(error.span), hint: error.hint }
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "; {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for EngineError {}

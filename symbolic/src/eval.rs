@@ -1,0 +1,235 @@
+//! Numeric evaluation of the IR in `f64`, straight from the formulas (no stable rewrites): for
+//! checking claimed derivatives and chains, and for `texgrad eval`.
+
+use std::collections::HashMap;
+
+use crate::error::EngineError;
+use crate::ir::{Compare, Constant, Func, Graph, Id, Index, Node};
+
+/// Values for the names of a formula.
+#[derive(Clone, Debug, Default)]
+pub struct Bindings {
+    /// Scalar inputs and parameters.
+    pub scalars: HashMap<String, f64>,
+    /// Vector inputs, and matrices in row-major order.
+    pub vectors: HashMap<String, Vec<f64>>,
+    /// The row length of matrices (`n`), when a formula has two-index inputs.
+    pub columns: Option<usize>,
+}
+
+impl Bindings {
+    /// Bind a scalar.
+    pub fn scalar(mut self, name: &str, value: f64) -> Self {
+        self.scalars.insert(name.to_owned(), value);
+        self
+    }
+
+    /// Bind a vector (or a row-major matrix).
+    pub fn vector(mut self, name: &str, values: Vec<f64>) -> Self {
+        self.vectors.insert(name.to_owned(), values);
+        self
+    }
+
+    /// The vector length `n` (columns of a matrix).
+    fn columns(&self) -> Option<usize> {
+        if let Some(&n) = self.scalars.get("n") {
+            return Some(n as usize);
+        }
+        self.columns.or_else(|| self.vectors.values().next().map(Vec::len))
+    }
+
+    /// The number of rows `m`.
+    fn rows(&self) -> Option<usize> {
+        if let Some(&m) = self.scalars.get("m") {
+            return Some(m as usize);
+        }
+        let columns = self.columns()?;
+        self.vectors.values().next().map(|values| values.len() / columns.max(1))
+    }
+}
+
+/// The value of `id` with `bindings`, and values for the free indices (a vector output's `i`).
+pub fn evaluate(
+    graph: &Graph,
+    id: Id,
+    bindings: &Bindings,
+    indices: &HashMap<Index, usize>,
+) -> Result<f64, EngineError> {
+    let mut indices = indices.clone();
+    Evaluator { graph, bindings }.value(id, &mut indices)
+}
+
+struct Evaluator<'g> {
+    graph: &'g Graph,
+    bindings: &'g Bindings,
+}
+
+impl Evaluator<'_> {
+    fn value(&self, id: Id, indices: &mut HashMap<Index, usize>) -> Result<f64, EngineError> {
+        Ok(match self.graph.node(id) {
+            Node::Number(value) => Graph::rational_to_f64(*value),
+            Node::Float(bits) => f64::from_bits(*bits),
+            Node::Constant(Constant::E) => std::f64::consts::E,
+            Node::Constant(Constant::Pi) => std::f64::consts::PI,
+            Node::Symbol(name) => match self.bindings.scalars.get(name) {
+                Some(&value) => value,
+                None if name == "n" => self.length('n')? as f64,
+                None if name == "m" => self.length('m')? as f64,
+                None => return Err(EngineError::new(format!("no value for `{name}`"))),
+            },
+            Node::Element(name, element_indices) => {
+                let values = self
+                    .bindings
+                    .vectors
+                    .get(name)
+                    .ok_or_else(|| EngineError::new(format!("no vector value for `{name}`")))?;
+                let position = |index: &Index| {
+                    indices.get(index).copied().ok_or_else(|| EngineError::new(format!("index `{index}` has no value")))
+                };
+                let offset = match element_indices.as_slice() {
+                    [column] => position(column)?,
+                    [row, column] => position(row)? * self.length('n')? + position(column)?,
+                    _ => return Err(EngineError::new(format!("`{name}` has more than two indices"))),
+                };
+                *values.get(offset).ok_or_else(|| EngineError::new(format!("`{name}` has no element {offset}")))?
+            }
+            Node::Add(terms) => {
+                let mut total = 0.0;
+                for &term in terms {
+                    total += self.value(term, indices)?;
+                }
+                total
+            }
+            Node::Mul(factors) => {
+                let mut product = 1.0;
+                for &factor in factors {
+                    product *= self.value(factor, indices)?;
+                }
+                product
+            }
+            Node::Pow(base, exponent) => {
+                let base = self.value(*base, indices)?;
+                match self.graph.rational(*exponent) {
+                    Some(value) if value.is_integer() && value.numer().abs() < 1024 => base.powi(*value.numer() as i32),
+                    Some(value) if *value.numer() == 1 && *value.denom() == 2 => base.sqrt(),
+                    _ => base.powf(self.value(*exponent, indices)?),
+                }
+            }
+            Node::Apply(func, argument) => apply(*func, self.value(*argument, indices)?),
+            Node::Max(a, b) => {
+                let (a, b) = (self.value(*a, indices)?, self.value(*b, indices)?);
+                if a >= b { a } else { b }
+            }
+            Node::Min(a, b) => {
+                let (a, b) = (self.value(*a, indices)?, self.value(*b, indices)?);
+                if a <= b { a } else { b }
+            }
+            Node::Compare(op, a, b) => {
+                let (a, b) = (self.value(*a, indices)?, self.value(*b, indices)?);
+                let holds = match op {
+                    Compare::Less => a < b,
+                    Compare::LessEqual => a <= b,
+                    Compare::Greater => a > b,
+                    Compare::GreaterEqual => a >= b,
+                    Compare::Equal => a == b,
+                    Compare::NotEqual => a != b,
+                };
+                f64::from(u8::from(holds))
+            }
+            Node::And(conditions) => {
+                for &condition in conditions {
+                    if self.value(condition, indices)? == 0.0 {
+                        return Ok(0.0);
+                    }
+                }
+                1.0
+            }
+            Node::Select { condition, then, otherwise } => {
+                if self.value(*condition, indices)? != 0.0 {
+                    self.value(*then, indices)?
+                } else {
+                    self.value(*otherwise, indices)?
+                }
+            }
+            Node::Sum(index, body) => {
+                let length = self.range_of(*index, *body)?;
+                let saved = indices.get(index).copied();
+                let mut total = 0.0;
+                for position in 0..length {
+                    indices.insert(*index, position);
+                    total += self.value(*body, indices)?;
+                }
+                match saved {
+                    Some(position) => indices.insert(*index, position),
+                    None => indices.remove(index),
+                };
+                total
+            }
+            Node::Delta(a, b) => {
+                let get = |index: &Index| indices.get(index).copied();
+                f64::from(u8::from(get(a).is_some() && get(a) == get(b)))
+            }
+        })
+    }
+
+    /// `n` or `m`.
+    fn length(&self, which: char) -> Result<usize, EngineError> {
+        let length = if which == 'm' { self.bindings.rows() } else { self.bindings.columns() };
+        length.ok_or_else(|| EngineError::new(format!("no vector length `{which}`: bind a vector input")))
+    }
+
+    /// How far a sum's index runs: over rows if it is the first of two indices anywhere in the
+    /// body, else over columns.
+    fn range_of(&self, index: Index, body: Id) -> Result<usize, EngineError> {
+        let mut stack = vec![body];
+        while let Some(id) = stack.pop() {
+            if let Node::Element(_, element_indices) = self.graph.node(id)
+                && element_indices.len() == 2
+                && element_indices[0] == index
+            {
+                return self.length('m');
+            }
+            stack.extend(self.graph.children(id));
+        }
+        self.length('n')
+    }
+}
+
+/// A unary function in `f64`, written to stay finite where the true value is.
+pub fn apply(func: Func, x: f64) -> f64 {
+    match func {
+        Func::Exp => x.exp(),
+        Func::Ln => x.ln(),
+        Func::Sin => x.sin(),
+        Func::Cos => x.cos(),
+        Func::Tan => x.tan(),
+        Func::Sinh => x.sinh(),
+        Func::Cosh => x.cosh(),
+        Func::Tanh => x.tanh(),
+        Func::Arctan => x.atan(),
+        Func::Arcsin => x.asin(),
+        Func::Arccos => x.acos(),
+        Func::Erf => libm::erf(x),
+        Func::Erfc => libm::erfc(x),
+        Func::Phi => 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2),
+        Func::Sigmoid => {
+            if x >= 0.0 {
+                1.0 / (1.0 + (-x).exp())
+            } else {
+                let e = x.exp();
+                e / (1.0 + e)
+            }
+        }
+        Func::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
+        Func::Sign => {
+            if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                x
+            }
+        }
+        Func::Abs => x.abs(),
+    }
+}

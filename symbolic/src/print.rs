@@ -1,0 +1,452 @@
+//! Printing IR expressions as LaTeX (which texgrad's own parser reads back) and as plain text.
+//!
+//! Sums print their negative terms as subtractions, products their negative powers as a
+//! denominator, `e^{u}` for the exponential, `\sqrt` for half powers and `\begin{cases}` for
+//! selects.
+
+use texgrad_grammar::print::{name_latex, variable_latex};
+
+use crate::ir::{Compare, Constant, Func, Graph, Id, Node, Rational};
+
+/// The output syntax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// LaTeX in the formula language.
+    Latex,
+    /// Plain text: `exp(-x) / (1 + exp(-x))^2`.
+    Text,
+}
+
+/// `id` as LaTeX.
+pub fn latex(graph: &Graph, id: Id) -> String {
+    Printer { graph, style: Style::Latex }.print(id, 0)
+}
+
+/// `id` as plain text.
+pub fn text(graph: &Graph, id: Id) -> String {
+    Printer { graph, style: Style::Text }.print(id, 0)
+}
+
+/// A printed part without brackets, and how strongly it binds.
+type Part = (String, u8);
+
+/// Binding strength of printed forms, loosest first.
+const SUM: u8 = 1;
+const PRODUCT: u8 = 2;
+const POWER: u8 = 4;
+const ATOM: u8 = 5;
+
+struct Printer<'g> {
+    graph: &'g Graph,
+    style: Style,
+}
+
+impl Printer<'_> {
+    fn latex(&self) -> bool {
+        self.style == Style::Latex
+    }
+
+    /// `id` printed, in brackets if it binds more loosely than `minimum`.
+    fn print(&self, id: Id, minimum: u8) -> String {
+        let (text, strength) = self.form(id);
+        if strength < minimum {
+            if self.latex() { format!(r"\left({text}\right)") } else { format!("({text})") }
+        } else {
+            text
+        }
+    }
+
+    fn form(&self, id: Id) -> (String, u8) {
+        let graph = self.graph;
+        match graph.node(id) {
+            Node::Number(value) => self.rational(*value),
+            Node::Float(bits) => (format!("{:e}", f64::from_bits(*bits)), ATOM),
+            Node::Constant(Constant::E) => ("e".to_owned(), ATOM),
+            Node::Constant(Constant::Pi) => ((if self.latex() { r"\pi" } else { "pi" }).to_owned(), ATOM),
+            Node::Symbol(name) => (if self.latex() { name_latex(name) } else { name.clone() }, ATOM),
+            Node::Element(name, indices) => {
+                let variable = texgrad_grammar::ast::Variable { name: name.clone(), indices: indices.clone() };
+                if self.latex() {
+                    (variable_latex(&variable), ATOM)
+                } else {
+                    (texgrad_grammar::print::variable_sexpr(&variable), ATOM)
+                }
+            }
+            Node::Delta(a, b) => {
+                (if self.latex() { format!(r"\delta_{{{a}{b}}}") } else { format!("delta[{a},{b}]") }, ATOM)
+            }
+            Node::Add(terms) => self.sum(terms),
+            Node::Mul(_) | Node::Pow(..) => self.product(id),
+            Node::Apply(func, argument) => (self.apply(*func, *argument), ATOM),
+            Node::Max(a, b) | Node::Min(a, b) => {
+                let name = if matches!(graph.node(id), Node::Max(..)) { "max" } else { "min" };
+                let prefix = if self.latex() { "\\" } else { "" };
+                (format!("{prefix}{name}({}, {})", self.print(*a, 0), self.print(*b, 0)), ATOM)
+            }
+            Node::Compare(..) | Node::And(_) => (self.condition(id), SUM),
+            Node::Select { .. } => self.select(id),
+            Node::Sum(index, body) => {
+                let body = self.print(*body, PRODUCT);
+                if self.latex() {
+                    (format!(r"\sum_{{{index}}} {body}"), SUM)
+                } else {
+                    (format!("sum_{index} {body}"), SUM)
+                }
+            }
+        }
+    }
+
+    fn rational(&self, value: Rational) -> (String, u8) {
+        let (numerator, denominator) = (*value.numer(), *value.denom());
+        let sign = if numerator < 0 { "-" } else { "" };
+        if let Some(decimal) = decimal(value) {
+            return (decimal, if numerator < 0 { PRODUCT } else { ATOM });
+        }
+        if denominator == 1 {
+            return (numerator.to_string(), if numerator < 0 { PRODUCT } else { ATOM });
+        }
+        if self.latex() {
+            (
+                format!(r"{sign}\frac{{{}}}{{{denominator}}}", numerator.abs()),
+                if numerator < 0 { PRODUCT } else { ATOM },
+            )
+        } else {
+            (format!("{numerator}/{denominator}"), PRODUCT)
+        }
+    }
+
+    fn sum(&self, terms: &[Id]) -> (String, u8) {
+        // As people write them: positive terms first (`1 - x^2`, `x - 1`), numbers after the
+        // other terms of their sign.
+        let key = |&term: &Id| {
+            let negative = self.negated(term).0;
+            let number = self.graph.rational(term).is_some();
+            (negative, number)
+        };
+        let mut ordered: Vec<Id> = terms.to_vec();
+        ordered.sort_by_key(key);
+        let mut out = String::new();
+        for (position, &term) in ordered.iter().enumerate() {
+            let (negative, magnitude) = self.negated(term);
+            let printed = match magnitude {
+                Some(magnitude) => magnitude,
+                None => self.print(term, SUM + 1),
+            };
+            match (position, negative) {
+                (0, true) => {
+                    out.push('-');
+                    out.push_str(&printed);
+                }
+                (0, false) => out.push_str(&printed),
+                (_, true) => {
+                    out.push_str(" - ");
+                    out.push_str(&printed);
+                }
+                (_, false) => {
+                    out.push_str(" + ");
+                    out.push_str(&printed);
+                }
+            }
+        }
+        (out, SUM)
+    }
+
+    /// For a term with a negative coefficient, `(true, its magnitude printed)`.
+    fn negated(&self, term: Id) -> (bool, Option<String>) {
+        match self.graph.node(term) {
+            Node::Number(value) if *value.numer() < 0 => (true, Some(self.rational(-*value).0)),
+            Node::Mul(factors) => match self.graph.rational(factors[0]) {
+                Some(coefficient) if *coefficient.numer() < 0 => {
+                    let (text, _) = self.product_parts(-coefficient, &factors[1..]);
+                    (true, Some(text))
+                }
+                _ => (false, None),
+            },
+            _ => (false, None),
+        }
+    }
+
+    /// A product or power, with negative powers as a denominator.
+    fn product(&self, id: Id) -> (String, u8) {
+        let (coefficient, factors) = match self.graph.node(id) {
+            Node::Mul(factors) => match self.graph.rational(factors[0]) {
+                Some(coefficient) => (coefficient, factors[1..].to_vec()),
+                None => (Rational::from_integer(1), factors.clone()),
+            },
+            _ => (Rational::from_integer(1), vec![id]),
+        };
+        if *coefficient.numer() < 0 {
+            let (text, _) = self.product_parts(-coefficient, &factors);
+            return (format!("-{text}"), PRODUCT);
+        }
+        self.product_parts(coefficient, &factors)
+    }
+
+    fn product_parts(&self, coefficient: Rational, factors: &[Id]) -> (String, u8) {
+        // Each part unbracketed with its strength; brackets are added when parts are joined.
+        let mut numerator: Vec<(String, u8)> = Vec::new();
+        let mut denominator: Vec<(String, u8)> = Vec::new();
+        match decimal(coefficient) {
+            Some(decimal) => numerator.push((decimal, ATOM)),
+            None => {
+                if *coefficient.numer() != 1 {
+                    numerator.push((coefficient.numer().to_string(), ATOM));
+                }
+                if *coefficient.denom() != 1 {
+                    denominator.push((coefficient.denom().to_string(), ATOM));
+                }
+            }
+        }
+        for &factor in factors {
+            match self.graph.node(factor) {
+                Node::Pow(base, exponent) => match self.graph.rational(*exponent) {
+                    Some(value) if *value.numer() < 0 => denominator.push(self.power(*base, -value)),
+                    Some(value) => numerator.push(self.power(*base, value)),
+                    None => numerator.push((self.general_power(*base, *exponent), POWER)),
+                },
+                _ => numerator.push(self.form(factor)),
+            }
+        }
+        let in_fraction = self.latex() && !denominator.is_empty();
+        let join = |parts: &[(String, u8)]| -> String {
+            let alone = parts.len() == 1 && in_fraction;
+            let mut out = String::new();
+            for (position, (part, strength)) in parts.iter().enumerate() {
+                // A sum inside a product swallows what follows it: bracket it unless it is last.
+                let bracket = !alone
+                    && (*strength < PRODUCT + 1)
+                    && !(*strength == SUM && part.starts_with(r"\sum") && position + 1 == parts.len());
+                let part = if bracket {
+                    if self.latex() { format!(r"\left({part}\right)") } else { format!("({part})") }
+                } else {
+                    part.clone()
+                };
+                if position > 0 {
+                    let needs_dot = part.starts_with(|c: char| c.is_ascii_digit() || c == '-');
+                    out.push_str(match (self.latex(), needs_dot) {
+                        (true, true) => r" \cdot ",
+                        (true, false) => " ",
+                        (false, _) => " * ",
+                    });
+                }
+                out.push_str(&part);
+            }
+            out
+        };
+        match (numerator.is_empty(), denominator.is_empty()) {
+            (false, true) if numerator.len() == 1 => numerator.remove(0),
+            (_, true) => (join(&numerator), PRODUCT),
+            (true, false) if self.latex() => (format!(r"\frac{{1}}{{{}}}", join(&denominator)), ATOM),
+            (false, false) if self.latex() => {
+                (format!(r"\frac{{{}}}{{{}}}", join(&numerator), join(&denominator)), ATOM)
+            }
+            (true, false) => (format!("1 / {}", self.text_group(&denominator, &join)), PRODUCT),
+            (false, false) => (format!("{} / {}", join(&numerator), self.text_group(&denominator, &join)), PRODUCT),
+        }
+    }
+
+    fn text_group(&self, parts: &[Part], join: &dyn Fn(&[Part]) -> String) -> String {
+        match parts {
+            [(part, strength)] if *strength >= POWER => part.clone(),
+            [(part, _)] => format!("({part})"),
+            _ => format!("({})", join(parts)),
+        }
+    }
+
+    /// `base^value` for a positive rational power, unbracketed, with its strength.
+    fn power(&self, base: Id, value: Rational) -> (String, u8) {
+        if value == Rational::from_integer(1) {
+            return self.form(base);
+        }
+        if value == Rational::new(1, 2) {
+            let inner = self.print(base, 0);
+            return (if self.latex() { format!(r"\sqrt{{{inner}}}") } else { format!("sqrt({inner})") }, ATOM);
+        }
+        let exponent = self.rational(value).0;
+        if let (true, Node::Apply(func, argument)) = (self.latex(), self.graph.node(base))
+            && value.is_integer()
+            && !matches!(func, Func::Exp | Func::Abs)
+        {
+            // `\cosh^{2}(x)`, as people write it (and as the parser reads it back).
+            let applied = self.apply(*func, *argument);
+            if let Some(open) = applied.find('(') {
+                return (format!("{}^{{{exponent}}}{}", &applied[..open], &applied[open..]), POWER);
+            }
+        }
+        let base = self.print(base, ATOM);
+        (if self.latex() { format!("{base}^{{{exponent}}}") } else { format!("{base}^{exponent}") }, POWER)
+    }
+
+    fn general_power(&self, base: Id, exponent: Id) -> String {
+        let base = self.print(base, ATOM);
+        let exponent = self.print(exponent, if self.latex() { 0 } else { ATOM });
+        if self.latex() { format!("{base}^{{{exponent}}}") } else { format!("{base}^{exponent}") }
+    }
+
+    fn apply(&self, func: Func, argument: Id) -> String {
+        let inner = self.print(argument, 0);
+        if !self.latex() {
+            let name = match func {
+                Func::Exp => "exp",
+                Func::Ln => "ln",
+                Func::Sin => "sin",
+                Func::Cos => "cos",
+                Func::Tan => "tan",
+                Func::Sinh => "sinh",
+                Func::Cosh => "cosh",
+                Func::Tanh => "tanh",
+                Func::Arctan => "arctan",
+                Func::Arcsin => "arcsin",
+                Func::Arccos => "arccos",
+                Func::Erf => "erf",
+                Func::Erfc => "erfc",
+                Func::Phi => "Phi",
+                Func::Sigmoid => "sigmoid",
+                Func::Softplus => "softplus",
+                Func::Sign => "sign",
+                Func::Abs => "abs",
+            };
+            return format!("{name}({inner})");
+        }
+        match func {
+            Func::Exp => format!("e^{{{inner}}}"),
+            Func::Abs => format!(r"\left|{inner}\right|"),
+            Func::Erf => format!(r"\operatorname{{erf}}({inner})"),
+            Func::Erfc => format!(r"\operatorname{{erfc}}({inner})"),
+            Func::Softplus => format!(r"\operatorname{{softplus}}({inner})"),
+            Func::Sign => format!(r"\operatorname{{sign}}({inner})"),
+            Func::Sigmoid => format!(r"\sigma({inner})"),
+            Func::Phi => format!(r"\Phi({inner})"),
+            Func::Ln => format!(r"\ln({inner})"),
+            Func::Sin => format!(r"\sin({inner})"),
+            Func::Cos => format!(r"\cos({inner})"),
+            Func::Tan => format!(r"\tan({inner})"),
+            Func::Sinh => format!(r"\sinh({inner})"),
+            Func::Cosh => format!(r"\cosh({inner})"),
+            Func::Tanh => format!(r"\tanh({inner})"),
+            Func::Arctan => format!(r"\arctan({inner})"),
+            Func::Arcsin => format!(r"\arcsin({inner})"),
+            Func::Arccos => format!(r"\arccos({inner})"),
+        }
+    }
+
+    fn condition(&self, id: Id) -> String {
+        match self.graph.node(id) {
+            Node::Compare(op, a, b) => {
+                // `0 \ge x` reads better as `x \le 0`.
+                let (op, a, b) = match (self.graph.rational(*a), self.graph.rational(*b)) {
+                    (Some(_), None) => (mirrored(*op), b, a),
+                    _ => (*op, a, b),
+                };
+                let symbol = self.relation(op);
+                format!("{} {symbol} {}", self.print(*a, SUM), self.print(*b, SUM))
+            }
+            Node::And(conditions) => {
+                // `a \le x` and `x \le b` print as the chain `a \le x \le b`.
+                if let [first, second] = conditions.as_slice()
+                    && let (Node::Compare(first_op, a, middle), Node::Compare(second_op, start, b)) =
+                        (self.graph.node(*first), self.graph.node(*second))
+                    && middle == start
+                {
+                    return format!(
+                        "{} {} {} {} {}",
+                        self.print(*a, SUM),
+                        self.relation(*first_op),
+                        self.print(*middle, SUM),
+                        self.relation(*second_op),
+                        self.print(*b, SUM)
+                    );
+                }
+                let parts: Vec<String> = conditions.iter().map(|&condition| self.condition(condition)).collect();
+                parts.join(if self.latex() { r" \text{ and } " } else { " and " })
+            }
+            Node::Number(_) => (if self.latex() { r"\text{always}" } else { "always" }).to_owned(),
+            _ => self.print(id, 0),
+        }
+    }
+
+    fn relation(&self, op: Compare) -> &'static str {
+        match (op, self.latex()) {
+            (Compare::Less, _) => "<",
+            (Compare::LessEqual, true) => r"\le",
+            (Compare::LessEqual, false) => "<=",
+            (Compare::Greater, _) => ">",
+            (Compare::GreaterEqual, true) => r"\ge",
+            (Compare::GreaterEqual, false) => ">=",
+            (Compare::Equal, true) => "=",
+            (Compare::Equal, false) => "==",
+            (Compare::NotEqual, true) => r"\ne",
+            (Compare::NotEqual, false) => "!=",
+        }
+    }
+
+    fn select(&self, id: Id) -> (String, u8) {
+        let mut rows = Vec::new();
+        let mut current = id;
+        while let Node::Select { condition, then, otherwise } = self.graph.node(current) {
+            rows.push((self.print(*then, 0), self.condition(*condition)));
+            current = *otherwise;
+        }
+        let last = self.print(current, 0);
+        if self.latex() {
+            let mut out = String::from(r"\begin{cases} ");
+            for (value, condition) in &rows {
+                out.push_str(&format!(r"{value}, & {condition} \\ "));
+            }
+            out.push_str(&format!(r"{last}, & \text{{otherwise}} \end{{cases}}"));
+            (out, ATOM)
+        } else {
+            let mut out = String::from("(");
+            for (value, condition) in &rows {
+                out.push_str(&format!("{value} if {condition} else "));
+            }
+            out.push_str(&last);
+            out.push(')');
+            (out, ATOM)
+        }
+    }
+}
+
+/// A rational whose denominator is a large product of 2s and 5s (a decimal literal such as
+/// 0.044715), written as that decimal.
+fn decimal(value: Rational) -> Option<String> {
+    let (numerator, denominator) = (*value.numer(), *value.denom());
+    if denominator <= 100 {
+        return None;
+    }
+    let (mut twos, mut fives, mut rest) = (0u32, 0u32, denominator);
+    while rest % 2 == 0 {
+        rest /= 2;
+        twos += 1;
+    }
+    while rest % 5 == 0 {
+        rest /= 5;
+        fives += 1;
+    }
+    if rest != 1 {
+        return None;
+    }
+    let places = twos.max(fives);
+    let scaled = numerator.checked_mul(denominator_to_power_of_ten(denominator, places)?)?;
+    let digits = scaled.unsigned_abs().to_string();
+    let places = places as usize;
+    let padded = format!("{digits:0>width$}", width = places + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - places);
+    let sign = if numerator < 0 { "-" } else { "" };
+    Some(format!("{sign}{whole}.{fraction}"))
+}
+
+fn denominator_to_power_of_ten(denominator: i128, places: u32) -> Option<i128> {
+    10i128.checked_pow(places).map(|power| power / denominator)
+}
+
+/// The comparison with its operands swapped: `a < b` is `b > a`.
+fn mirrored(op: Compare) -> Compare {
+    match op {
+        Compare::Less => Compare::Greater,
+        Compare::LessEqual => Compare::GreaterEqual,
+        Compare::Greater => Compare::Less,
+        Compare::GreaterEqual => Compare::LessEqual,
+        other => other,
+    }
+}

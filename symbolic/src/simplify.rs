@@ -1,0 +1,88 @@
+//! The simplifier's rewrites that look at more than one node, as named rules applied bottom-up
+//! after differentiation. Each rule is exact (no accuracy is traded for brevity) and is kept
+//! only where it makes the expression smaller.
+//!
+//! The structural rules (flattening, constant folding, like terms, like powers, `e^a e^b`,
+//! `u \operatorname{sign}(u) = |u|`) live in the IR's constructors (`ir.rs`) and apply to every
+//! node as it is built.
+
+use std::collections::HashMap;
+
+use crate::ir::{Graph, Id, Node, Rational};
+
+/// A named rewrite: `None` where it does not apply.
+pub struct Rule {
+    /// The rule's name, for tests and traces.
+    pub name: &'static str,
+    /// The rewrite of one node whose children are already simplified.
+    pub apply: fn(&mut Graph, Id) -> Option<Id>,
+}
+
+/// The rules, in the order they are tried.
+pub const RULES: &[Rule] = &[Rule { name: "common-denominator", apply: common_denominator }];
+
+/// `id` with every rule applied bottom-up wherever it shrinks the expression.
+pub fn simplify(graph: &mut Graph, id: Id) -> Id {
+    Simplifier { memo: HashMap::new() }.run(graph, id)
+}
+
+struct Simplifier {
+    memo: HashMap<Id, Id>,
+}
+
+impl Simplifier {
+    fn run(&mut self, graph: &mut Graph, id: Id) -> Id {
+        if let Some(&done) = self.memo.get(&id) {
+            return done;
+        }
+        let mut current = graph.rebuild(id, &mut |graph, child| self.run(graph, child));
+        for rule in RULES {
+            if let Some(rewritten) = (rule.apply)(graph, current)
+                && graph.operation_count(&[rewritten]) < graph.operation_count(&[current])
+            {
+                current = rewritten;
+            }
+        }
+        self.memo.insert(id, current);
+        current
+    }
+}
+
+/// The factors of a term.
+fn factors(graph: &Graph, term: Id) -> Vec<Id> {
+    match graph.node(term) {
+        Node::Mul(factors) => factors.clone(),
+        _ => vec![term],
+    }
+}
+
+/// `common-denominator`: `\frac{1}{B} - \frac{u}{B^2}` is `\frac{B - u}{B^2}`, which cancels
+/// when `B - u` folds (softsign's derivative becomes `\frac{1}{(1 + |x|)^2}`).
+fn common_denominator(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Add(terms) = graph.node(id).clone() else { return None };
+    // Bases with negative integer exponents, and the deepest exponent of each.
+    let mut denominators: Vec<(Id, i128, usize)> = Vec::new();
+    for &term in &terms {
+        for factor in factors(graph, term) {
+            if let Node::Pow(base, exponent) = graph.node(factor)
+                && let Some(value) = graph.rational(*exponent).filter(|value| value.is_integer() && *value.numer() < 0)
+            {
+                match denominators.iter_mut().find(|(existing, _, _)| existing == base) {
+                    Some((_, deepest, count)) => {
+                        *deepest = (*deepest).min(*value.numer());
+                        *count += 1;
+                    }
+                    None => denominators.push((*base, *value.numer(), 1)),
+                }
+            }
+        }
+    }
+    let (base, deepest, _) = denominators.into_iter().find(|(_, _, count)| *count >= 2)?;
+    let multiplier_exponent = graph.number(Rational::from_integer(-deepest));
+    let multiplier = graph.pow(base, multiplier_exponent);
+    let numerator_terms: Vec<Id> = terms.iter().map(|&term| graph.product_of(vec![term, multiplier])).collect();
+    let numerator = graph.sum_of(numerator_terms);
+    let denominator_exponent = graph.number(Rational::from_integer(deepest));
+    let denominator = graph.pow(base, denominator_exponent);
+    Some(graph.mul(numerator, denominator))
+}
