@@ -67,7 +67,7 @@ fn main_job_prints_the_notes_and_passes_its_self_check() {
 #[test]
 fn diff_prints_the_notes_derivatives() {
     let cases = [
-        (r"\frac{1}{1+e^{-x}}", "\\frac{e^{-x}}{\\left(e^{-x} + 1\\right)^{2}}\n"),
+        (r"\frac{1}{1+e^{-x}}", "\\sigma(x) \\sigma(-x)\n"),
         (r"\tanh x", "\\frac{1}{\\cosh^{2}(x)}\n"),
         (r"\frac{x}{1 + |x|}", "\\frac{1}{\\left(\\left|x\\right| + 1\\right)^{2}}\n"),
         (r"\max(0, x)", "\\begin{cases} 0, & x \\le 0 \\\\ 1, & \\text{otherwise} \\end{cases}\n"),

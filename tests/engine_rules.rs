@@ -107,7 +107,7 @@ fn parameters() {
     check_diff_wrt(
         r"\frac{1}{\beta} \ln(1 + e^{\beta x})",
         "beta",
-        r"\frac{\frac{\beta x e^{\beta x}}{e^{\beta x} + 1} - \ln(e^{\beta x} + 1)}{\beta^{2}}",
+        r"\frac{\beta x \sigma(\beta x) - \operatorname{softplus}(\beta x)}{\beta^{2}}",
     );
 }
 

@@ -839,7 +839,7 @@ impl Builder<'_> {
         let span = span_of(&pair);
         let content =
             pair.into_inner().find(|part| part.as_rule() == Rule::text_content).map_or("", |part| part.as_str());
-        let word = content.replace(r"\_", "_").replace(r"\ ", " ");
+        let word = content.replace(r"\_", "_");
         let word = word.trim();
         let valid = word.chars().next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
             && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');

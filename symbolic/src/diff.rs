@@ -114,6 +114,21 @@ impl Differentiator<'_> {
                 let body = self.derive(graph, body);
                 graph.sum(index, body)
             }
+            Node::LogSumExp(index, exponent) => {
+                // \sum_j softmax_j u_j', with softmax_j = e^{u_j - LSE}: never overflows.
+                let inner = self.derive(graph, exponent);
+                let shifted = graph.sub(exponent, id);
+                let weight = graph.apply(Func::Exp, shifted);
+                let term = graph.mul(weight, inner);
+                graph.sum(index, term)
+            }
+            Node::XLogY(y, x) => {
+                let (dy, dx) = (self.derive(graph, y), self.derive(graph, x));
+                let log_term = graph.xlogy(dy, x);
+                let quotient = graph.div(dx, x);
+                let ratio_term = graph.mul(y, quotient);
+                graph.add(log_term, ratio_term)
+            }
         }
     }
 }
@@ -194,5 +209,12 @@ pub fn function_derivative(graph: &mut Graph, func: Func, u: Id) -> Id {
         Func::Softplus => graph.apply(Func::Sigmoid, u),
         Func::Sign => graph.integer(0),
         Func::Abs => graph.apply(Func::Sign, u),
+        Func::Ln1p => {
+            let one = graph.integer(1);
+            let shifted = graph.add(one, u);
+            let minus_one = graph.integer(-1);
+            graph.pow(shifted, minus_one)
+        }
+        Func::ExpM1 => graph.apply(Func::Exp, u),
     }
 }

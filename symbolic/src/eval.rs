@@ -165,6 +165,29 @@ impl Evaluator<'_> {
                 };
                 total
             }
+            Node::LogSumExp(index, exponent) => {
+                let length = self.range_of(*index, *exponent)?;
+                let saved = indices.get(index).copied();
+                let mut values = Vec::with_capacity(length);
+                for position in 0..length {
+                    indices.insert(*index, position);
+                    values.push(self.value(*exponent, indices)?);
+                }
+                match saved {
+                    Some(position) => indices.insert(*index, position),
+                    None => indices.remove(index),
+                };
+                let largest = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                if largest.is_infinite() {
+                    largest
+                } else {
+                    largest + values.iter().map(|value| (value - largest).exp()).sum::<f64>().ln()
+                }
+            }
+            Node::XLogY(y, x) => {
+                let y = self.value(*y, indices)?;
+                if y == 0.0 { 0.0 } else { y * self.value(*x, indices)?.ln() }
+            }
             Node::Delta(a, b) => {
                 let get = |index: &Index| indices.get(index).copied();
                 f64::from(u8::from(get(a).is_some() && get(a) == get(b)))
@@ -231,5 +254,7 @@ pub fn apply(func: Func, x: f64) -> f64 {
             }
         }
         Func::Abs => x.abs(),
+        Func::Ln1p => x.ln_1p(),
+        Func::ExpM1 => x.exp_m1(),
     }
 }

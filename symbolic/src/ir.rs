@@ -79,6 +79,10 @@ pub enum Func {
     Sign,
     /// Absolute value.
     Abs,
+    /// `\ln(1 + x)`, exact near 0 (the stabiliser's `ln_1p`).
+    Ln1p,
+    /// `e^x - 1`, exact near 0 (the stabiliser's `exp_m1`).
+    ExpM1,
 }
 
 /// Comparison operators of conditions.
@@ -143,6 +147,12 @@ pub enum Node {
     Sum(Index, Id),
     /// The Kronecker delta: 1 where the two indices are equal.
     Delta(Index, Index),
+    /// `\ln \sum_index e^{exponent}`, evaluated with the maximum subtracted so that it neither
+    /// overflows nor underflows (the stabiliser's log-sum-exp).
+    LogSumExp(Index, Id),
+    /// `y \ln x`, and 0 where `y` is 0 whatever `x` is (the `0 \log 0 = 0` convention of
+    /// cross-entropy and KL divergence).
+    XLogY(Id, Id),
 }
 
 /// A hash-consed arena of nodes.
@@ -625,9 +635,44 @@ impl Graph {
         }
     }
 
+    /// `\ln \sum_index e^{exponent}`, stable.
+    pub fn log_sum_exp(&mut self, index: Index, exponent: Id) -> Id {
+        self.intern(Node::LogSumExp(index, exponent))
+    }
+
+    /// `y \ln x`, 0 where `y` is 0.
+    pub fn xlogy(&mut self, y: Id, x: Id) -> Id {
+        if self.is_number(y, 0) {
+            return y;
+        }
+        if self.is_number(x, 1) {
+            return self.integer(0);
+        }
+        if self.rational(y).is_some() {
+            // A nonzero constant: the convention at 0 cannot arise.
+            let ln_x = self.apply(Func::Ln, x);
+            return self.mul(y, ln_x);
+        }
+        // Kronecker deltas (0 or 1) come out, so that sums can eliminate them.
+        let factors = self.factor_list(y);
+        let (deltas, rest): (Vec<Id>, Vec<Id>) =
+            factors.into_iter().partition(|&factor| matches!(self.node(factor), Node::Delta(..)));
+        if !deltas.is_empty() {
+            let rest = self.product_of(rest);
+            let inner = self.xlogy(rest, x);
+            let mut product = deltas;
+            product.push(inner);
+            return self.product_of(product);
+        }
+        self.intern(Node::XLogY(y, x))
+    }
+
     /// `\sum_index body`, with sums of sums split into sums of terms and Kronecker deltas
     /// eliminated: `\sum_j g(j) δ_{jk}` is `g(k)`.
     pub fn sum(&mut self, index: Index, body: Id) -> Id {
+        if self.is_number(body, 0) {
+            return body;
+        }
         if !self.mentions_index(body, index) {
             return self.intern(Node::Sum(index, body));
         }
@@ -704,7 +749,9 @@ impl Graph {
         match self.node(id) {
             Node::Element(_, indices) => indices.contains(&index),
             Node::Delta(a, b) => *a == index || *b == index,
-            Node::Sum(bound, body) => *bound != index && self.mentions_index(*body, index),
+            Node::Sum(bound, body) | Node::LogSumExp(bound, body) => {
+                *bound != index && self.mentions_index(*body, index)
+            }
             _ => self.children(id).into_iter().any(|child| self.mentions_index(child, index)),
         }
     }
@@ -737,8 +784,10 @@ impl Graph {
             | Node::Element(..)
             | Node::Delta(..) => Vec::new(),
             Node::Add(items) | Node::Mul(items) | Node::And(items) => items.clone(),
-            Node::Pow(a, b) | Node::Max(a, b) | Node::Min(a, b) | Node::Compare(_, a, b) => vec![*a, *b],
-            Node::Apply(_, a) | Node::Sum(_, a) => vec![*a],
+            Node::Pow(a, b) | Node::Max(a, b) | Node::Min(a, b) | Node::Compare(_, a, b) | Node::XLogY(a, b) => {
+                vec![*a, *b]
+            }
+            Node::Apply(_, a) | Node::Sum(_, a) | Node::LogSumExp(_, a) => vec![*a],
             Node::Select { condition, then, otherwise } => vec![*condition, *then, *otherwise],
         }
     }
@@ -787,6 +836,14 @@ impl Graph {
             Node::Sum(index, body) => {
                 let body = map(self, body);
                 self.sum(index, body)
+            }
+            Node::LogSumExp(index, exponent) => {
+                let exponent = map(self, exponent);
+                self.log_sum_exp(index, exponent)
+            }
+            Node::XLogY(y, x) => {
+                let (y, x) = (map(self, y), map(self, x));
+                self.xlogy(y, x)
             }
             Node::Select { condition, then, otherwise } => {
                 let (condition, then, otherwise) = (map(self, condition), map(self, then), map(self, otherwise));

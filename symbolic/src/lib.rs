@@ -13,9 +13,12 @@
 //! 3. [`print`]: LaTeX and plain text; [`eval`]: numeric values;
 //! 4. [`check`]: claimed derivatives and chains of equal forms compared at sample points.
 //!
-//! Not built yet (issue 3 continues): the stabiliser's named rewrites (`ln_1p`, `exp_m1`, stable
-//! softplus and log-sum-exp, ...), common-subexpression elimination across a definition's
-//! functions, and the Rust emitter.
+//! 5. [`stabilise`]: the named rewrites that keep `f32`/`f64` evaluation finite and exact
+//!    (`ln_1p`, `exp_m1`, `erfc`, sigmoid and tanh forms of exponential quotients, softplus,
+//!    log-sigmoid, log-sum-exp, softmax, `xlogy`, series near 0).
+//!
+//! Not built yet (issue 3 continues): common-subexpression elimination into straight-line code
+//! across a definition's functions, and the Rust emitter.
 //!
 //! ```
 //! use texgrad_symbolic::Expression;
@@ -35,6 +38,7 @@ pub mod ir;
 pub mod lower;
 pub mod print;
 pub mod simplify;
+pub mod stabilise;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -57,8 +61,20 @@ impl Expression {
         Expression::parse_with(formula, &Context::default(), &lower::Scope::default())
     }
 
-    /// Parse and lower a formula with what the caller declares.
+    /// Parse and lower a formula with what the caller declares, and stabilise it.
     pub fn parse_with(formula: &str, context: &Context, scope: &lower::Scope) -> Result<Expression, EngineError> {
+        let mut expression = Expression::parse_naive_with(formula, context, scope)?;
+        expression.root = stabilise::stabilise(&mut expression.graph, expression.root);
+        Ok(expression)
+    }
+
+    /// Parse and lower a formula as written, without the stabiliser: the textbook form, for
+    /// comparisons that show what the stabiliser buys.
+    pub fn parse_naive(formula: &str) -> Result<Expression, EngineError> {
+        Expression::parse_naive_with(formula, &Context::default(), &lower::Scope::default())
+    }
+
+    fn parse_naive_with(formula: &str, context: &Context, scope: &lower::Scope) -> Result<Expression, EngineError> {
         let parsed = texgrad_grammar::parse_with(formula, context)?;
         let body = parsed.body().clone();
         let mut graph = Graph::new();
@@ -66,6 +82,13 @@ impl Expression {
         let expression = Expression { graph, root, source: Some(body) };
         check::check_chain(&parsed, &expression, scope, formula)?;
         Ok(expression)
+    }
+
+    /// The expression with the stabiliser's rewrites applied.
+    pub fn stabilised(&self) -> Expression {
+        let mut graph = self.graph.clone();
+        let root = stabilise::stabilise(&mut graph, self.root);
+        Expression { graph, root, source: self.source.clone() }
     }
 
     /// An expression over an existing graph.
@@ -90,7 +113,8 @@ impl Expression {
         let wrt = self.wrt(name)?;
         let mut graph = self.graph.clone();
         let derivative = diff::derivative(&mut graph, self.root, &wrt);
-        let root = simplify::simplify(&mut graph, derivative);
+        let simplified = simplify::simplify(&mut graph, derivative);
+        let root = stabilise::stabilise(&mut graph, simplified);
         Ok(Expression { graph, root, source: None })
     }
 
@@ -112,7 +136,18 @@ impl Expression {
         let weight = graph.element(cotangent, vec![output_index]);
         let weighted = graph.mul(weight, jacobian);
         let product = graph.sum(output_index, weighted);
-        let root = simplify::simplify(&mut graph, product);
+        let simplified = simplify::simplify(&mut graph, product);
+        let root = stabilise::stabilise(&mut graph, simplified);
+        Ok(Expression { graph, root, source: None })
+    }
+
+    /// The derivative as a textbook derivation gives it: differentiated and simplified, without
+    /// the stabiliser (for comparisons that show what the stabiliser buys).
+    pub fn naive_derivative(&self, name: &str) -> Result<Expression, EngineError> {
+        let wrt = self.wrt(name)?;
+        let mut graph = self.graph.clone();
+        let derivative = diff::derivative(&mut graph, self.root, &wrt);
+        let root = simplify::simplify(&mut graph, derivative);
         Ok(Expression { graph, root, source: None })
     }
 

@@ -85,6 +85,21 @@ impl Printer<'_> {
             }
             Node::Compare(..) | Node::And(_) => (self.condition(id), SUM),
             Node::Select { .. } => self.select(id),
+            Node::LogSumExp(index, exponent) => {
+                let exponent = self.print(*exponent, 0);
+                if self.latex() {
+                    (format!(r"\ln\left(\sum_{{{index}}} e^{{{exponent}}}\right)"), ATOM)
+                } else {
+                    (format!("logsumexp_{index}({exponent})"), ATOM)
+                }
+            }
+            Node::XLogY(y, x) => {
+                if self.latex() {
+                    (format!(r"{} \ln({})", self.print(*y, PRODUCT + 1), self.print(*x, 0)), PRODUCT)
+                } else {
+                    (format!("xlogy({}, {})", self.print(*y, 0), self.print(*x, 0)), ATOM)
+                }
+            }
             Node::Sum(index, body) => {
                 let body = self.print(*body, PRODUCT);
                 if self.latex() {
@@ -305,12 +320,18 @@ impl Printer<'_> {
                 Func::Softplus => "softplus",
                 Func::Sign => "sign",
                 Func::Abs => "abs",
+                Func::Ln1p => "ln1p",
+                Func::ExpM1 => "expm1",
             };
             return format!("{name}({inner})");
         }
         match func {
             Func::Exp => format!("e^{{{inner}}}"),
             Func::Abs => format!(r"\left|{inner}\right|"),
+            // The stable forms print as the mathematics they compute; texgrad reads them back
+            // and stabilises them again.
+            Func::Ln1p => format!(r"\ln({} + 1)", self.print(argument, SUM)),
+            Func::ExpM1 => format!(r"\left(e^{{{inner}}} - 1\right)"),
             Func::Erf => format!(r"\operatorname{{erf}}({inner})"),
             Func::Erfc => format!(r"\operatorname{{erfc}}({inner})"),
             Func::Softplus => format!(r"\operatorname{{softplus}}({inner})"),

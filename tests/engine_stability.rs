@@ -1,0 +1,146 @@
+//! Every stable rewrite with an input where the textbook form fails (NaN, infinity or lost
+//! digits) and the stabilised form does not. The expected values are known in closed form.
+
+use texgrad::symbolic::{Bindings, Expression};
+
+struct Case {
+    rule: &'static str,
+    formula: &'static str,
+    /// Differentiate with respect to this name first, if given.
+    derivative: Option<&'static str>,
+    bindings: fn() -> Bindings,
+    expected: f64,
+}
+
+fn at(x: f64) -> Bindings {
+    Bindings::default().scalar("x", x)
+}
+
+const CASES: &[Case] = &[
+    Case {
+        rule: "sigmoid-quotient",
+        formula: r"\frac{1}{1+e^{-x}}",
+        derivative: Some("x"),
+        bindings: || at(-1000.0),
+        expected: 0.0,
+    },
+    Case {
+        rule: "sigmoid-times-exp",
+        formula: r"\frac{e^x}{1+e^x}",
+        derivative: None,
+        bindings: || at(1000.0),
+        expected: 1.0,
+    },
+    Case {
+        rule: "tanh-quotient",
+        formula: r"\frac{e^x-e^{-x}}{e^x+e^{-x}}",
+        derivative: None,
+        bindings: || at(1000.0),
+        expected: 1.0,
+    },
+    Case { rule: "softplus", formula: r"\ln(1 + e^x)", derivative: None, bindings: || at(1000.0), expected: 1000.0 },
+    Case {
+        rule: "log-sigmoid",
+        formula: r"\log \frac{1}{1 + e^{-x}}",
+        derivative: None,
+        bindings: || at(-1000.0),
+        expected: -1000.0,
+    },
+    Case { rule: "ln-1p", formula: r"\ln(1 + x)", derivative: None, bindings: || at(1e-17), expected: 1e-17 },
+    // e^{-1e-10} - 1 = -1e-10 + 5e-21 - ...
+    Case {
+        rule: "exp-m1",
+        formula: r"\begin{cases} x, & x \ge 0 \\ \alpha(e^x - 1), & x < 0 \end{cases}",
+        derivative: None,
+        bindings: || at(-1e-10).scalar("alpha", 1.0),
+        expected: -9.9999999995e-11,
+    },
+    // GELU(-10) = -10 Φ(-10), Φ(-10) = 7.619853024160526e-24.
+    Case {
+        rule: "erfc",
+        formula: r"x \cdot \frac{1}{2}\left[1 + \operatorname{erf}\left(\frac{x}{\sqrt{2}}\right)\right]",
+        derivative: None,
+        bindings: || at(-10.0),
+        expected: -7.619853024160526e-23,
+    },
+    // ln(1e-200 / 1e200) = -400 ln 10.
+    Case {
+        rule: "log-of-quotient",
+        formula: r"\ln \frac{a}{b}",
+        derivative: None,
+        bindings: || Bindings::default().scalar("a", 1e-200).scalar("b", 1e200),
+        expected: -921.0340371976183,
+    },
+    Case {
+        rule: "log-sum-exp",
+        formula: r"\ln \sum_j e^{z_j}",
+        derivative: None,
+        bindings: || Bindings::default().vector("z", vec![1e4, 0.0]),
+        expected: 1e4,
+    },
+    Case {
+        rule: "softmax",
+        formula: r"-\sum_i y_i \log \frac{e^{z_i}}{\sum_j e^{z_j}}",
+        derivative: None,
+        bindings: || Bindings::default().vector("z", vec![1e4, 0.0, -1e4]).vector("y", vec![0.0, 1.0, 0.0]),
+        expected: 1e4,
+    },
+    Case {
+        rule: "xlogy",
+        formula: r"\sum_i p_i \log \frac{p_i}{q_i}",
+        derivative: None,
+        bindings: || Bindings::default().vector("p", vec![0.0, 1.0]).vector("q", vec![0.5, 0.5]),
+        expected: std::f64::consts::LN_2,
+    },
+    // x - tanh x = x³/3 - 2x⁵/15 + ...
+    Case {
+        rule: "series-near-zero",
+        formula: r"x - \tanh x",
+        derivative: None,
+        bindings: || at(1e-6),
+        expected: 3.333_333_333_333_2e-19,
+    },
+];
+
+fn value(expression: &Expression, case: &Case, stable: bool) -> f64 {
+    let expression = match (case.derivative, stable) {
+        (Some(name), true) => expression.derivative(name).expect("differentiable"),
+        (Some(name), false) => expression.naive_derivative(name).expect("differentiable"),
+        (None, _) => expression.clone(),
+    };
+    expression.evaluate(&(case.bindings)()).expect("evaluable")
+}
+
+fn close(value: f64, expected: f64) -> bool {
+    if expected == 0.0 { value == 0.0 } else { ((value - expected) / expected).abs() <= 1e-12 }
+}
+
+#[test]
+fn each_rewrite_fixes_an_input_the_textbook_form_gets_wrong() {
+    for case in CASES {
+        let naive = Expression::parse_naive(case.formula).expect("parses");
+        let stable = Expression::parse(case.formula).expect("parses");
+        let (naive_value, stable_value) = (value(&naive, case, false), value(&stable, case, true));
+        assert!(
+            !close(naive_value, case.expected),
+            "{}: the textbook form already gets {} right ({naive_value}), so the test shows nothing",
+            case.rule,
+            case.formula
+        );
+        assert!(
+            close(stable_value, case.expected),
+            "{}: {} gives {stable_value}, expected {} (stabilised form: {})",
+            case.rule,
+            case.formula,
+            case.expected,
+            stable.text()
+        );
+    }
+}
+
+#[test]
+fn every_rule_has_a_case() {
+    for rule in texgrad::symbolic::stabilise::RULES {
+        assert!(CASES.iter().any(|case| case.rule == rule.name), "the rule {} has no failing input here", rule.name);
+    }
+}
