@@ -25,7 +25,7 @@
 //!
 //! let sigmoid = Expression::parse(r"\frac{1}{1+e^{-x}}").unwrap();
 //! let derivative = sigmoid.derivative("x").unwrap();
-//! assert_eq!(derivative.latex(), r"\frac{e^{-x}}{\left(e^{-x} + 1\right)^{2}}");
+//! assert_eq!(derivative.latex(), r"\sigma(x) \sigma(-x)");
 //! let at_zero = derivative.evaluate(&texgrad_symbolic::Bindings::default().scalar("x", 0.0)).unwrap();
 //! assert_eq!(at_zero, 0.25);
 //! ```
