@@ -20,4 +20,5 @@
 pub use texgrad_grammar as grammar;
 pub use texgrad_grammar::{Context, ErrorKind, Formula, ParseError, parse, parse_with};
 pub use texgrad_runtime as runtime;
+pub use texgrad_runtime::Float;
 pub use texgrad_symbolic as symbolic;

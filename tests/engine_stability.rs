@@ -63,6 +63,14 @@ const CASES: &[Case] = &[
         bindings: || at(-10.0),
         expected: -7.619853024160526e-23,
     },
+    // 1 + tanh(-20) = 2 σ(-40) = 2 / (1 + e^{40}) = 8.496708510583178e-18.
+    Case {
+        rule: "tanh-complement",
+        formula: r"1 + \tanh x",
+        derivative: None,
+        bindings: || at(-20.0),
+        expected: 8.496708510583178e-18,
+    },
     // ln(1e-200 / 1e200) = -400 ln 10.
     Case {
         rule: "log-of-quotient",

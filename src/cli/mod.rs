@@ -105,6 +105,8 @@ pub enum Format {
     Latex,
     /// Plain text.
     Text,
+    /// A generic Rust function over `texgrad::Float`.
+    Rust,
 }
 
 fn refuse(formula: &str, error: &EngineError) -> ExitCode {
@@ -139,15 +141,29 @@ pub fn diff(formula: &str, wrt: Option<&str>, format: Format, second: bool) -> E
         if second {
             derivative = derivative.derivative(&wrt)?;
         }
-        Ok(derivative)
+        Ok(match format {
+            Format::Latex => derivative.latex(),
+            Format::Text => derivative.text(),
+            Format::Rust => rust_source(&expression, &derivative, &wrt)?,
+        })
     });
     match result {
-        Ok(derivative) => {
-            println!("{}", if format == Format::Latex { derivative.latex() } else { derivative.text() });
+        Ok(printed) => {
+            println!("{}", printed.trim_end());
             ExitCode::SUCCESS
         }
         Err(error) => refuse(formula, &error),
     }
+}
+
+/// The derivative as a formatted Rust function of the formula's names.
+fn rust_source(expression: &Expression, derivative: &Expression, wrt: &str) -> Result<String, EngineError> {
+    let arguments: Vec<String> = expression.names().0.into_iter().collect();
+    let name = format!("derivative_wrt_{wrt}");
+    let tokens = derivative.rust_function(&name, &arguments, &[], &Default::default())?;
+    let file = syn::parse2::<syn::File>(tokens)
+        .map_err(|error| EngineError::new(format!("internal error: generated code does not parse: {error}")))?;
+    Ok(prettyplease::unparse(&file))
 }
 
 /// `name=0.5` or `name=1,2,3`.

@@ -173,6 +173,12 @@ impl Graph {
         &self.nodes[id.index()]
     }
 
+    /// The id of the node at an arena position (below [`Self::len`]).
+    pub fn id_at(&self, index: usize) -> Id {
+        assert!(index < self.nodes.len(), "node {index} is not in the graph");
+        Id(index as u32)
+    }
+
     /// Number of distinct nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()

@@ -31,7 +31,9 @@
 //! ```
 
 pub mod check;
+pub mod constant;
 pub mod diff;
+pub mod emit;
 mod error;
 pub mod eval;
 pub mod ir;
@@ -255,6 +257,52 @@ impl Expression {
     /// The value with the free indices bound (`i = 2`).
     pub fn evaluate_at(&self, bindings: &Bindings, indices: &HashMap<char, usize>) -> Result<f64, EngineError> {
         eval::evaluate(&self.graph, self.root, bindings, indices)
+    }
+
+    /// A generic Rust function computing this expression and, sharing their common
+    /// subexpressions, the others given (derived from it, or it from them): `fn name<F:
+    /// Float>(arguments: F) -> F`, or a tuple for several.
+    pub fn rust_function(
+        &self,
+        name: &str,
+        arguments: &[String],
+        together_with: &[&Expression],
+        options: &emit::EmitOptions,
+    ) -> Result<proc_macro2::TokenStream, EngineError> {
+        // Derived expressions extend a clone of their origin's graph, so the largest graph holds
+        // every root at the same id.
+        let mut all: Vec<&Expression> = vec![self];
+        all.extend(together_with.iter().copied());
+        let largest = all.iter().max_by_key(|expression| expression.graph.len()).copied().unwrap_or(self);
+        for expression in &all {
+            let root = expression.root;
+            if root.index() >= largest.graph.len() || largest.graph.node(root) != expression.graph.node(root) {
+                return Err(EngineError::new("expressions emitted together must be derived from one another"));
+            }
+        }
+        let roots: Vec<Id> = all.iter().map(|expression| expression.root).collect();
+        let emitted = emit::emit(&largest.graph, &roots, options)?;
+        let name = emit::identifier(name);
+        let (float, float_trait) = (&options.float_type, &options.float_trait);
+        let parameters = arguments.iter().map(|argument| {
+            let argument = emit::identifier(argument);
+            quote::quote!(#argument: #float)
+        });
+        let statements = emitted.statements;
+        let results = emitted.results;
+        let (output, body) = if results.len() == 1 {
+            (quote::quote!(#float), quote::quote!(#(#results)*))
+        } else {
+            let types = results.iter().map(|_| float.clone());
+            (quote::quote!((#(#types),*)), quote::quote!((#(#results),*)))
+        };
+        Ok(quote::quote! {
+            #[allow(unused_parens, clippy::double_parens)]
+            pub fn #name<#float: #float_trait>(#(#parameters),*) -> #output {
+                #statements
+                #body
+            }
+        })
     }
 
     /// Distinct operations after sharing (leaves are free).

@@ -15,6 +15,7 @@
 //! | `ln-1p` | `\ln(1 + u)` → `ln_1p(u)` | `1 + 10^{-17}` rounds to 1 |
 //! | `exp-m1` | `c e^u - c` → `c exp_m1(u)` | cancellation near 0 (ELU at `-10^{-10}`) |
 //! | `erfc` | `c + c \operatorname{erf}(z)` → `c \operatorname{erfc}(-z)` | cancellation for `z ≪ 0` (GELU at -10) |
+//! | `tanh-complement` | `c + c \tanh u` → `2c σ(2u)` | cancellation for `u ≪ 0` (tanh-GELU at -10) |
 //! | `log-of-quotient` | `\ln(a/b)` → `\ln a - \ln b` | `a/b` overflows or underflows |
 //! | `log-sum-exp` | `\ln \sum_j e^{u_j}` → max-subtracted log-sum-exp | `e^{10^4}` overflows |
 //! | `softmax` | `e^{a} / \sum_j e^{u_j}` → `e^{a - LSE}` | `∞/∞` for logits of `10^4` |
@@ -45,6 +46,7 @@ pub const RULES: &[Rule] = &[
     Rule { name: "ln-1p", apply: ln_1p },
     Rule { name: "exp-m1", apply: exp_m1 },
     Rule { name: "erfc", apply: erfc },
+    Rule { name: "tanh-complement", apply: tanh_complement },
     Rule { name: "softmax", apply: softmax },
     Rule { name: "xlogy", apply: xlogy },
     Rule { name: "series-near-zero", apply: series_near_zero },
@@ -295,6 +297,18 @@ fn erfc(graph: &mut Graph, id: Id) -> Option<Id> {
     let complement = graph.apply(Func::Erfc, argument);
     let constant = graph.number(constant);
     others.push(graph.mul(constant, complement));
+    Some(graph.sum_of(others))
+}
+
+/// `tanh-complement`: `c + c \tanh u` is `2c σ(2u)` and `c - c \tanh u` is `2c σ(-2u)`.
+fn tanh_complement(graph: &mut Graph, id: Id) -> Option<Id> {
+    let (coefficient, u, constant, mut others) = scaled_pair(graph, id, Func::Tanh)?;
+    let two = graph.integer(2);
+    let doubled = graph.mul(two, u);
+    let argument = if coefficient == constant { doubled } else { graph.neg(doubled) };
+    let sigmoid = graph.apply(Func::Sigmoid, argument);
+    let scale = graph.number(constant * Rational::from_integer(2));
+    others.push(graph.mul(scale, sigmoid));
     Some(graph.sum_of(others))
 }
 

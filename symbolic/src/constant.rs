@@ -1,0 +1,221 @@
+//! Constant folding for code generation: a subexpression without inputs (`\sqrt{2/\pi}`,
+//! `1/\sqrt{2}`, `\ln 2`) becomes one literal per float type, correctly rounded.
+//!
+//! The value is computed in double-double arithmetic (about 106 bits, Dekker and Knuth's
+//! error-free transformations), then rounded once to `f64` and once to `f32`. The operations
+//! the engine's derivatives produce are covered: sums, products, quotients, integer powers,
+//! square roots, π, e, and the logarithms of 2 and 10. Anything else (a constant `\exp(1/3)`)
+//! is not folded and is computed at run time instead.
+
+use crate::ir::{Constant, Func, Graph, Id, Node, Rational};
+
+/// A double-double: the unevaluated sum `hi + lo`, with `|lo| ≤ ulp(hi)/2`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DoubleDouble {
+    hi: f64,
+    lo: f64,
+}
+
+impl DoubleDouble {
+    // The high parts are std's correctly rounded constants; the low parts are the remainders,
+    // from mpmath at 60 digits.
+    const PI: DoubleDouble = DoubleDouble { hi: std::f64::consts::PI, lo: 1.2246467991473532e-16 };
+    const E: DoubleDouble = DoubleDouble { hi: std::f64::consts::E, lo: 1.4456468917292502e-16 };
+    const LN_2: DoubleDouble = DoubleDouble { hi: std::f64::consts::LN_2, lo: 2.3190468138462996e-17 };
+    const LN_10: DoubleDouble = DoubleDouble { hi: std::f64::consts::LN_10, lo: -2.1707562233822494e-16 };
+
+    fn from_f64(value: f64) -> DoubleDouble {
+        DoubleDouble { hi: value, lo: 0.0 }
+    }
+
+    /// An exact rational, to 106 bits.
+    fn from_rational(value: Rational) -> Option<DoubleDouble> {
+        let (numerator, denominator) = (*value.numer(), *value.denom());
+        let split = |n: i128| -> Option<DoubleDouble> {
+            // n = hi + lo exactly for |n| < 2^106.
+            if n.unsigned_abs() >= 1u128 << 106 {
+                return None;
+            }
+            let hi = n as f64;
+            let lo = (n - hi as i128) as f64;
+            Some(two_sum(hi, lo))
+        };
+        Some(split(numerator)?.div(split(denominator)?))
+    }
+
+    /// `self + other`.
+    pub fn add(self, other: DoubleDouble) -> DoubleDouble {
+        let (sum, error) = two_sum_parts(self.hi, other.hi);
+        let (low, low_error) = two_sum_parts(self.lo, other.lo);
+        let (hi, lo) = fast_two_sum(sum, error + low);
+        let (hi, lo) = fast_two_sum(hi, lo + low_error);
+        DoubleDouble { hi, lo }
+    }
+
+    /// `-self`.
+    pub fn neg(self) -> DoubleDouble {
+        DoubleDouble { hi: -self.hi, lo: -self.lo }
+    }
+
+    /// `self × other`.
+    pub fn mul(self, other: DoubleDouble) -> DoubleDouble {
+        let (product, error) = two_product(self.hi, other.hi);
+        let error = error + (self.hi * other.lo + self.lo * other.hi);
+        let (hi, lo) = fast_two_sum(product, error);
+        DoubleDouble { hi, lo }
+    }
+
+    fn div(self, other: DoubleDouble) -> DoubleDouble {
+        // Two Newton steps on the quotient.
+        let first = self.hi / other.hi;
+        let remainder = self.add(other.mul(DoubleDouble::from_f64(first)).neg());
+        let second = remainder.hi / other.hi;
+        let remainder = remainder.add(other.mul(DoubleDouble::from_f64(second)).neg());
+        let third = remainder.hi / other.hi;
+        DoubleDouble::from_f64(first).add(DoubleDouble::from_f64(second)).add(DoubleDouble::from_f64(third))
+    }
+
+    fn sqrt(self) -> Option<DoubleDouble> {
+        if self.hi < 0.0 {
+            return None;
+        }
+        if self.hi == 0.0 {
+            return Some(DoubleDouble::from_f64(0.0));
+        }
+        // One Newton step from the f64 root doubles its 53 bits.
+        let root = DoubleDouble::from_f64(self.hi.sqrt());
+        let correction = self.add(root.mul(root).neg()).div(root.mul(DoubleDouble::from_f64(2.0)));
+        Some(root.add(correction))
+    }
+
+    fn powi(self, n: i128) -> Option<DoubleDouble> {
+        if n.unsigned_abs() > 1024 {
+            return None;
+        }
+        let mut result = DoubleDouble::from_f64(1.0);
+        for _ in 0..n.unsigned_abs() {
+            result = result.mul(self);
+        }
+        Some(if n < 0 { DoubleDouble::from_f64(1.0).div(result) } else { result })
+    }
+
+    /// Correctly rounded to `f64`.
+    pub fn to_f64(self) -> f64 {
+        self.hi + self.lo
+    }
+
+    /// Correctly rounded to `f32`: the nearest of the three `f32`s around the value.
+    pub fn to_f32(self) -> f32 {
+        let guess = self.to_f64() as f32;
+        let candidates = [next_toward_zero_or_down(guess), guess, next_up(guess)];
+        let distance = |candidate: f32| {
+            let difference = self.add(DoubleDouble::from_f64(f64::from(candidate)).neg());
+            difference.hi.abs()
+        };
+        candidates
+            .into_iter()
+            .filter(|c| c.is_finite())
+            .min_by(|a, b| distance(*a).total_cmp(&distance(*b)))
+            .unwrap_or(guess)
+    }
+}
+
+fn next_up(value: f32) -> f32 {
+    value.next_up()
+}
+
+fn next_toward_zero_or_down(value: f32) -> f32 {
+    value.next_down()
+}
+
+/// `a + b` as an exact sum of a rounded sum and its error.
+fn two_sum_parts(a: f64, b: f64) -> (f64, f64) {
+    let sum = a + b;
+    let b_virtual = sum - a;
+    let a_virtual = sum - b_virtual;
+    (sum, (a - a_virtual) + (b - b_virtual))
+}
+
+fn two_sum(a: f64, b: f64) -> DoubleDouble {
+    let (hi, lo) = two_sum_parts(a, b);
+    DoubleDouble { hi, lo }
+}
+
+/// `a + b` for `|a| ≥ |b|`.
+fn fast_two_sum(a: f64, b: f64) -> (f64, f64) {
+    let sum = a + b;
+    (sum, b - (sum - a))
+}
+
+/// `a b` as an exact sum of a rounded product and its error (fused multiply-add is exact).
+fn two_product(a: f64, b: f64) -> (f64, f64) {
+    let product = a * b;
+    (product, a.mul_add(b, -product))
+}
+
+/// The value of a constant subexpression, if it has one that can be folded exactly enough.
+pub fn fold(graph: &Graph, id: Id) -> Option<DoubleDouble> {
+    Some(match graph.node(id) {
+        Node::Number(value) => DoubleDouble::from_rational(*value)?,
+        Node::Float(bits) => DoubleDouble::from_f64(f64::from_bits(*bits)),
+        Node::Constant(Constant::Pi) => DoubleDouble::PI,
+        Node::Constant(Constant::E) => DoubleDouble::E,
+        Node::Add(terms) => {
+            let mut total = DoubleDouble::from_f64(0.0);
+            for &term in terms {
+                total = total.add(fold(graph, term)?);
+            }
+            total
+        }
+        Node::Mul(factors) => {
+            let mut product = DoubleDouble::from_f64(1.0);
+            for &factor in factors {
+                product = product.mul(fold(graph, factor)?);
+            }
+            product
+        }
+        Node::Pow(base, exponent) => {
+            let base = fold(graph, *base)?;
+            let exponent = graph.rational(*exponent)?;
+            if exponent.is_integer() {
+                base.powi(*exponent.numer())?
+            } else if *exponent.denom() == 2 {
+                base.sqrt()?.powi(*exponent.numer())?
+            } else {
+                return None;
+            }
+        }
+        Node::Apply(Func::Ln, argument) => match graph.rational(*argument) {
+            Some(value) if value == Rational::from_integer(2) => DoubleDouble::LN_2,
+            Some(value) if value == Rational::from_integer(10) => DoubleDouble::LN_10,
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_are_correctly_rounded() {
+        let mut graph = Graph::new();
+        let two = graph.integer(2);
+        let pi = graph.constant(Constant::Pi);
+        let ratio = graph.div(two, pi);
+        let half = graph.number(Rational::new(1, 2));
+        let root = graph.pow(ratio, half);
+        let value = fold(&graph, root).unwrap();
+        // sqrt(2/pi) = 0.79788456080286535587989211986876373695171726232986931533185...
+        assert_eq!(value.to_f64(), 0.7978845608028654);
+        assert_eq!(value.to_f32(), 0.797_884_6_f32);
+        let tenth = graph.number(Rational::new(1, 10));
+        assert_eq!(fold(&graph, tenth).unwrap().to_f32(), 0.1f32);
+        assert_eq!(fold(&graph, tenth).unwrap().to_f64(), 0.1f64);
+        let minus_half = graph.number(Rational::new(-1, 2));
+        let inverse_root_two = graph.pow(two, minus_half);
+        assert_eq!(fold(&graph, inverse_root_two).unwrap().to_f64(), std::f64::consts::FRAC_1_SQRT_2);
+        assert_eq!(fold(&graph, inverse_root_two).unwrap().to_f32(), std::f32::consts::FRAC_1_SQRT_2);
+    }
+}

@@ -1,0 +1,344 @@
+//! The Rust emitter: straight-line code for one or more roots of a graph, generic over the
+//! runtime's `Float` trait.
+//!
+//! Common subexpressions are shared by construction (the graph is hash-consed), so emitting a
+//! function's value and derivatives together computes `e^{-x}` once: every node used more than
+//! once gets a `let`, in arena order (children before parents), and every other node is inlined
+//! where it is used. Constants are written as a correctly rounded `f32` and `f64` literal pair.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::constant::{self, DoubleDouble};
+use crate::error::EngineError;
+use crate::ir::{Compare, Constant, Func, Graph, Id, Node, Rational};
+
+/// Where generated code finds the runtime, and what its float type is called.
+#[derive(Clone, Debug)]
+pub struct EmitOptions {
+    /// The path of the `Float` trait (`::texgrad::__private::Float`).
+    pub float_trait: TokenStream,
+    /// The float type parameter (`F`).
+    pub float_type: TokenStream,
+}
+
+impl Default for EmitOptions {
+    fn default() -> Self {
+        EmitOptions { float_trait: quote!(::texgrad::Float), float_type: quote!(F) }
+    }
+}
+
+/// Emitted code: `let` statements, then one expression per root.
+#[derive(Clone, Debug)]
+pub struct Emitted {
+    /// The shared subexpressions, as `let` statements.
+    pub statements: TokenStream,
+    /// One expression per root, in the order given.
+    pub results: Vec<TokenStream>,
+}
+
+/// Straight-line code computing every root.
+pub fn emit(graph: &Graph, roots: &[Id], options: &EmitOptions) -> Result<Emitted, EngineError> {
+    let mut uses = vec![0usize; graph.len()];
+    let mut reachable = vec![false; graph.len()];
+    let mut stack: Vec<Id> = roots.to_vec();
+    for &root in roots {
+        uses[root.index()] += 1;
+    }
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut reachable[id.index()], true) {
+            continue;
+        }
+        for child in graph.children(id) {
+            uses[child.index()] += 1;
+            stack.push(child);
+        }
+    }
+    let mut emitter = Emitter { graph, options, names: HashMap::new() };
+    let mut statements = TokenStream::new();
+    for index in 0..graph.len() {
+        if !reachable[index] || uses[index] < 2 {
+            continue;
+        }
+        let id = graph_id(graph, index);
+        if is_leaf(graph.node(id)) || constant::fold(graph, id).is_some() {
+            continue;
+        }
+        let expression = emitter.expression(id)?;
+        let name = format_ident!("t{}", emitter.names.len());
+        statements.extend(quote!(let #name = #expression;));
+        emitter.names.insert(id, name);
+    }
+    let results = roots.iter().map(|&root| emitter.reference(root)).collect::<Result<_, _>>()?;
+    Ok(Emitted { statements, results })
+}
+
+/// The id of the node at `index` (ids are arena positions).
+fn graph_id(graph: &Graph, index: usize) -> Id {
+    graph.id_at(index)
+}
+
+fn is_leaf(node: &Node) -> bool {
+    matches!(node, Node::Number(_) | Node::Float(_) | Node::Constant(_) | Node::Symbol(_))
+}
+
+/// A Rust identifier for a formula name, raw where the name is a keyword (`r#type`).
+pub fn identifier(name: &str) -> Ident {
+    const KEYWORDS: &[&str] = &[
+        "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let",
+        "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type",
+        "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final",
+        "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+    ];
+    if KEYWORDS.contains(&name) { Ident::new_raw(name, Span::call_site()) } else { Ident::new(name, Span::call_site()) }
+}
+
+/// The correctly rounded `f64` and `f32` nearest to a rational.
+pub fn rational_literals(value: Rational) -> (f32, f64) {
+    let (numerator, denominator) = (*value.numer(), *value.denom());
+    const EXACT: i128 = 1 << 53;
+    let double = if numerator.abs() <= EXACT && denominator <= EXACT {
+        // Both operands are exact, and IEEE division rounds correctly.
+        numerator as f64 / denominator as f64
+    } else {
+        Graph::rational_to_f64(value)
+    };
+    // Rounding the f64 again to f32 can differ from rounding the rational once only when the
+    // f64 falls exactly on an f32 rounding boundary; the decimal literals of formulas do not.
+    (double as f32, double)
+}
+
+struct Emitter<'g> {
+    graph: &'g Graph,
+    options: &'g EmitOptions,
+    names: HashMap<Id, Ident>,
+}
+
+impl Emitter<'_> {
+    /// A node as an operand: its `let` name, or the expression inlined.
+    fn reference(&self, id: Id) -> Result<TokenStream, EngineError> {
+        match self.names.get(&id) {
+            Some(name) => Ok(quote!(#name)),
+            None => self.expression(id),
+        }
+    }
+
+    fn literal(&self, single: f32, double: f64) -> TokenStream {
+        let (float, float_trait) = (&self.options.float_type, &self.options.float_trait);
+        let (single, double) = (Literal::f32_suffixed(single), Literal::f64_suffixed(double));
+        quote!(<#float as #float_trait>::literal(#single, #double))
+    }
+
+    fn call(&self, method: &str, arguments: &[TokenStream]) -> TokenStream {
+        let (float, float_trait) = (&self.options.float_type, &self.options.float_trait);
+        let method = format_ident!("{method}");
+        quote!(<#float as #float_trait>::#method(#(#arguments),*))
+    }
+
+    fn folded(&self, value: DoubleDouble) -> TokenStream {
+        self.literal(value.to_f32(), value.to_f64())
+    }
+
+    fn expression(&self, id: Id) -> Result<TokenStream, EngineError> {
+        let graph = self.graph;
+        if !is_leaf(graph.node(id)) {
+            if let Some(value) = constant::fold(graph, id) {
+                return Ok(self.folded(value));
+            }
+        }
+        Ok(match graph.node(id) {
+            Node::Number(value) => {
+                let (single, double) = rational_literals(*value);
+                self.literal(single, double)
+            }
+            Node::Float(bits) => {
+                let double = f64::from_bits(*bits);
+                self.literal(double as f32, double)
+            }
+            Node::Constant(Constant::E) => self.literal(std::f32::consts::E, std::f64::consts::E),
+            Node::Constant(Constant::Pi) => self.literal(std::f32::consts::PI, std::f64::consts::PI),
+            Node::Symbol(name) => {
+                let name = identifier(name);
+                quote!(#name)
+            }
+            Node::Add(terms) => {
+                let mut positive = Vec::new();
+                let mut negative = Vec::new();
+                for &term in terms {
+                    let (coefficient, rest) = split_coefficient(graph, term);
+                    if *coefficient.numer() < 0 {
+                        negative.push(self.scaled(-coefficient, rest)?);
+                    } else {
+                        positive.push(self.reference(term)?);
+                    }
+                }
+                let mut sum = match positive.split_first() {
+                    Some((first, rest)) => quote!(#first #(+ #rest)*),
+                    None => {
+                        let zero = self.call("zero", &[]);
+                        quote!(#zero)
+                    }
+                };
+                for term in negative {
+                    sum = quote!(#sum - #term);
+                }
+                quote!((#sum))
+            }
+            Node::Mul(_) | Node::Pow(..) => self.product(id)?,
+            Node::Apply(func, argument) => {
+                let argument = self.reference(*argument)?;
+                let method = match func {
+                    Func::Exp => "exp",
+                    Func::Ln => "ln",
+                    Func::Sin => "sin",
+                    Func::Cos => "cos",
+                    Func::Tan => "tan",
+                    Func::Sinh => "sinh",
+                    Func::Cosh => "cosh",
+                    Func::Tanh => "tanh",
+                    Func::Arctan => "atan",
+                    Func::Arcsin => "asin",
+                    Func::Arccos => "acos",
+                    Func::Erf => "erf",
+                    Func::Erfc => "erfc",
+                    Func::Phi => "phi",
+                    Func::Sigmoid => "sigmoid",
+                    Func::Softplus => "softplus",
+                    Func::Sign => "sign",
+                    Func::Abs => "abs",
+                    Func::Ln1p => "ln_1p",
+                    Func::ExpM1 => "exp_m1",
+                };
+                self.call(method, &[argument])
+            }
+            Node::Max(a, b) => self.call("maximum", &[self.reference(*a)?, self.reference(*b)?]),
+            Node::Min(a, b) => self.call("minimum", &[self.reference(*a)?, self.reference(*b)?]),
+            Node::XLogY(y, x) => self.call("xlogy", &[self.reference(*y)?, self.reference(*x)?]),
+            Node::Compare(op, a, b) => {
+                let (a, b) = (self.reference(*a)?, self.reference(*b)?);
+                match op {
+                    Compare::Less => quote!((#a < #b)),
+                    Compare::LessEqual => quote!((#a <= #b)),
+                    Compare::Greater => quote!((#a > #b)),
+                    Compare::GreaterEqual => quote!((#a >= #b)),
+                    Compare::Equal => quote!((#a == #b)),
+                    Compare::NotEqual => quote!((#a != #b)),
+                }
+            }
+            Node::And(conditions) => {
+                let conditions =
+                    conditions.iter().map(|&condition| self.reference(condition)).collect::<Result<Vec<_>, _>>()?;
+                quote!((#(#conditions)&&*))
+            }
+            Node::Select { condition, then, otherwise } => {
+                let (condition, then, otherwise) =
+                    (self.reference(*condition)?, self.reference(*then)?, self.reference(*otherwise)?);
+                quote!((if #condition { #then } else { #otherwise }))
+            }
+            Node::Element(..) | Node::Sum(..) | Node::LogSumExp(..) | Node::Delta(..) => {
+                return Err(EngineError::new(
+                    "vector and matrix formulas are emitted with their loops by the macros, not as scalar code",
+                ));
+            }
+        })
+    }
+
+    /// `c · rest` for a positive rational `c`.
+    fn scaled(&self, coefficient: Rational, rest: Id) -> Result<TokenStream, EngineError> {
+        let rest = self.reference(rest)?;
+        if coefficient == Rational::from_integer(1) {
+            return Ok(rest);
+        }
+        let (single, double) = rational_literals(coefficient);
+        let literal = self.literal(single, double);
+        Ok(quote!((#literal * #rest)))
+    }
+
+    /// A product with its negative powers as one division: `a * b / (c * d)`.
+    fn product(&self, id: Id) -> Result<TokenStream, EngineError> {
+        let graph = self.graph;
+        let factors = match graph.node(id) {
+            Node::Mul(factors) => factors.clone(),
+            _ => vec![id],
+        };
+        let mut numerator = Vec::new();
+        let mut denominator = Vec::new();
+        // Every constant factor (rationals, `1/\sqrt{2}`, `\pi`) folds into one literal.
+        let mut constant_part: Option<DoubleDouble> = None;
+        for &factor in &factors {
+            if let Some(value) = constant::fold(graph, factor) {
+                constant_part = Some(match constant_part {
+                    Some(product) => product.mul(value),
+                    None => value,
+                });
+                continue;
+            }
+            match graph.node(factor) {
+                Node::Pow(base, exponent) if !self.names.contains_key(&factor) || factors.len() == 1 => {
+                    let base_code = self.reference(*base)?;
+                    match graph.rational(*exponent) {
+                        Some(value) if *value.numer() < 0 => denominator.push(self.power(base_code, -value)),
+                        Some(value) => numerator.push(self.power(base_code, value)),
+                        None => {
+                            let exponent = self.reference(*exponent)?;
+                            numerator.push(self.call("powf", &[base_code, exponent]));
+                        }
+                    }
+                }
+                _ => numerator.push(self.reference(factor)?),
+            }
+        }
+        let mut negate = false;
+        if let Some(value) = constant_part {
+            let magnitude = if value.to_f64() < 0.0 {
+                negate = true;
+                value.neg()
+            } else {
+                value
+            };
+            if magnitude.to_f64() != 1.0 {
+                numerator.insert(0, self.folded(magnitude));
+            }
+        }
+        let numerator = match numerator.split_first() {
+            Some((first, rest)) => quote!(#first #(* #rest)*),
+            None => self.call("one", &[]),
+        };
+        let product = match denominator.split_first() {
+            None => quote!((#numerator)),
+            Some((first, [])) => quote!((#numerator / #first)),
+            Some((first, rest)) => quote!((#numerator / (#first #(* #rest)*))),
+        };
+        Ok(if negate { quote!((-#product)) } else { product })
+    }
+
+    /// `base^value` for a positive rational.
+    fn power(&self, base: TokenStream, value: Rational) -> TokenStream {
+        if value == Rational::from_integer(1) {
+            return base;
+        }
+        if value == Rational::new(1, 2) {
+            return self.call("sqrt", &[base]);
+        }
+        if value.is_integer() {
+            if let Ok(n) = i32::try_from(*value.numer()) {
+                return self.call("powi", &[base, quote!(#n)]);
+            }
+        }
+        let (single, double) = rational_literals(value);
+        let exponent = self.literal(single, double);
+        self.call("powf", &[base, exponent])
+    }
+}
+
+fn split_coefficient(graph: &Graph, term: Id) -> (Rational, Id) {
+    match graph.node(term) {
+        Node::Mul(factors) if factors.len() == 2 => match graph.rational(factors[0]) {
+            Some(coefficient) => (coefficient, factors[1]),
+            None => (Rational::from_integer(1), term),
+        },
+        _ => (Rational::from_integer(1), term),
+    }
+}
