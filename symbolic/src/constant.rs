@@ -40,11 +40,11 @@ impl DoubleDouble {
             let lo = (n - hi as i128) as f64;
             Some(two_sum(hi, lo))
         };
-        Some(split(numerator)?.div(split(denominator)?))
+        Some(split(numerator)?.over(split(denominator)?))
     }
 
     /// `self + other`.
-    pub fn add(self, other: DoubleDouble) -> DoubleDouble {
+    pub fn plus(self, other: DoubleDouble) -> DoubleDouble {
         let (sum, error) = two_sum_parts(self.hi, other.hi);
         let (low, low_error) = two_sum_parts(self.lo, other.lo);
         let (hi, lo) = fast_two_sum(sum, error + low);
@@ -53,26 +53,26 @@ impl DoubleDouble {
     }
 
     /// `-self`.
-    pub fn neg(self) -> DoubleDouble {
+    pub fn negated(self) -> DoubleDouble {
         DoubleDouble { hi: -self.hi, lo: -self.lo }
     }
 
     /// `self × other`.
-    pub fn mul(self, other: DoubleDouble) -> DoubleDouble {
+    pub fn times(self, other: DoubleDouble) -> DoubleDouble {
         let (product, error) = two_product(self.hi, other.hi);
         let error = error + (self.hi * other.lo + self.lo * other.hi);
         let (hi, lo) = fast_two_sum(product, error);
         DoubleDouble { hi, lo }
     }
 
-    fn div(self, other: DoubleDouble) -> DoubleDouble {
+    fn over(self, other: DoubleDouble) -> DoubleDouble {
         // Two Newton steps on the quotient.
         let first = self.hi / other.hi;
-        let remainder = self.add(other.mul(DoubleDouble::from_f64(first)).neg());
+        let remainder = self.plus(other.times(DoubleDouble::from_f64(first)).negated());
         let second = remainder.hi / other.hi;
-        let remainder = remainder.add(other.mul(DoubleDouble::from_f64(second)).neg());
+        let remainder = remainder.plus(other.times(DoubleDouble::from_f64(second)).negated());
         let third = remainder.hi / other.hi;
-        DoubleDouble::from_f64(first).add(DoubleDouble::from_f64(second)).add(DoubleDouble::from_f64(third))
+        DoubleDouble::from_f64(first).plus(DoubleDouble::from_f64(second)).plus(DoubleDouble::from_f64(third))
     }
 
     fn sqrt(self) -> Option<DoubleDouble> {
@@ -84,8 +84,8 @@ impl DoubleDouble {
         }
         // One Newton step from the f64 root doubles its 53 bits.
         let root = DoubleDouble::from_f64(self.hi.sqrt());
-        let correction = self.add(root.mul(root).neg()).div(root.mul(DoubleDouble::from_f64(2.0)));
-        Some(root.add(correction))
+        let correction = self.plus(root.times(root).negated()).over(root.times(DoubleDouble::from_f64(2.0)));
+        Some(root.plus(correction))
     }
 
     fn powi(self, n: i128) -> Option<DoubleDouble> {
@@ -94,9 +94,9 @@ impl DoubleDouble {
         }
         let mut result = DoubleDouble::from_f64(1.0);
         for _ in 0..n.unsigned_abs() {
-            result = result.mul(self);
+            result = result.times(self);
         }
-        Some(if n < 0 { DoubleDouble::from_f64(1.0).div(result) } else { result })
+        Some(if n < 0 { DoubleDouble::from_f64(1.0).over(result) } else { result })
     }
 
     /// Correctly rounded to `f64`.
@@ -109,7 +109,7 @@ impl DoubleDouble {
         let guess = self.to_f64() as f32;
         let candidates = [next_toward_zero_or_down(guess), guess, next_up(guess)];
         let distance = |candidate: f32| {
-            let difference = self.add(DoubleDouble::from_f64(f64::from(candidate)).neg());
+            let difference = self.plus(DoubleDouble::from_f64(f64::from(candidate)).negated());
             difference.hi.abs()
         };
         candidates
@@ -163,14 +163,14 @@ pub fn fold(graph: &Graph, id: Id) -> Option<DoubleDouble> {
         Node::Add(terms) => {
             let mut total = DoubleDouble::from_f64(0.0);
             for &term in terms {
-                total = total.add(fold(graph, term)?);
+                total = total.plus(fold(graph, term)?);
             }
             total
         }
         Node::Mul(factors) => {
             let mut product = DoubleDouble::from_f64(1.0);
             for &factor in factors {
-                product = product.mul(fold(graph, factor)?);
+                product = product.times(fold(graph, factor)?);
             }
             product
         }

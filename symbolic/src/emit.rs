@@ -270,7 +270,7 @@ impl Emitter<'_> {
         for &factor in &factors {
             if let Some(value) = constant::fold(graph, factor) {
                 constant_part = Some(match constant_part {
-                    Some(product) => product.mul(value),
+                    Some(product) => product.times(value),
                     None => value,
                 });
                 continue;
@@ -294,7 +294,7 @@ impl Emitter<'_> {
         if let Some(value) = constant_part {
             let magnitude = if value.to_f64() < 0.0 {
                 negate = true;
-                value.neg()
+                value.negated()
             } else {
                 value
             };
