@@ -143,10 +143,10 @@ impl Emitter<'_> {
 
     fn expression(&self, id: Id) -> Result<TokenStream, EngineError> {
         let graph = self.graph;
-        if !is_leaf(graph.node(id)) {
-            if let Some(value) = constant::fold(graph, id) {
-                return Ok(self.folded(value));
-            }
+        if !is_leaf(graph.node(id))
+            && let Some(value) = constant::fold(graph, id)
+        {
+            return Ok(self.folded(value));
         }
         Ok(match graph.node(id) {
             Node::Number(value) => {
@@ -322,10 +322,10 @@ impl Emitter<'_> {
         if value == Rational::new(1, 2) {
             return self.call("sqrt", &[base]);
         }
-        if value.is_integer() {
-            if let Ok(n) = i32::try_from(*value.numer()) {
-                return self.call("powi", &[base, quote!(#n)]);
-            }
+        if value.is_integer()
+            && let Ok(n) = i32::try_from(*value.numer())
+        {
+            return self.call("powi", &[base, quote!(#n)]);
         }
         let (single, double) = rational_literals(value);
         let exponent = self.literal(single, double);
