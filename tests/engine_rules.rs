@@ -102,7 +102,7 @@ fn parameters() {
     check_diff_wrt(
         r"\begin{cases} x, & x \ge 0 \\ a x, & x < 0 \end{cases}",
         "a",
-        r"x \begin{cases} 0, & x \ge 0 \\ 1, & \text{otherwise} \end{cases}",
+        r"\begin{cases} 0, & x \ge 0 \\ x, & \text{otherwise} \end{cases}",
     );
     check_diff_wrt(
         r"\frac{1}{\beta} \ln(1 + e^{\beta x})",

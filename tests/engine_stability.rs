@@ -71,6 +71,14 @@ const CASES: &[Case] = &[
         bindings: || at(-20.0),
         expected: 8.496708510583178e-18,
     },
+    // d/dx (x - tanh x) = tanh² x; at 1e-5, tanh(1e-5)² = 9.999999999333333e-11.
+    Case {
+        rule: "sech-complement",
+        formula: r"x - \tanh x",
+        derivative: Some("x"),
+        bindings: || at(1e-5),
+        expected: 9.999999999333333e-11,
+    },
     // ln(1e-200 / 1e200) = -400 ln 10.
     Case {
         rule: "log-of-quotient",

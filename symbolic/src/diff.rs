@@ -106,6 +106,9 @@ impl Differentiator<'_> {
                 let (da, db) = (self.derive(graph, a), self.derive(graph, b));
                 graph.select(condition, da, db)
             }
+            // The series only evaluates the exact form near 0; the derivative is the exact form's
+            // (stabilised again afterwards, with its own series if it needs one).
+            Node::NearZero { exact, .. } => self.derive(graph, exact),
             Node::Select { condition, then, otherwise } => {
                 let (then, otherwise) = (self.derive(graph, then), self.derive(graph, otherwise));
                 graph.select(condition, then, otherwise)

@@ -232,6 +232,13 @@ impl Emitter<'_> {
                     conditions.iter().map(|&condition| self.reference(condition)).collect::<Result<Vec<_>, _>>()?;
                 quote!((#(#conditions)&&*))
             }
+            Node::NearZero { argument, series, exact } => {
+                let (argument, series, exact) =
+                    (self.reference(*argument)?, self.reference(*series)?, self.reference(*exact)?);
+                let abs = self.call("abs", &[argument]);
+                let tenth = self.literal(0.1, 0.1);
+                quote!((if #abs < #tenth { #series } else { #exact }))
+            }
             Node::Select { condition, then, otherwise } => {
                 let (condition, then, otherwise) =
                     (self.reference(*condition)?, self.reference(*then)?, self.reference(*otherwise)?);

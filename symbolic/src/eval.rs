@@ -144,6 +144,13 @@ impl Evaluator<'_> {
                 }
                 1.0
             }
+            Node::NearZero { argument, series, exact } => {
+                if self.value(*argument, indices)?.abs() < 0.1 {
+                    self.value(*series, indices)?
+                } else {
+                    self.value(*exact, indices)?
+                }
+            }
             Node::Select { condition, then, otherwise } => {
                 if self.value(*condition, indices)? != 0.0 {
                     self.value(*then, indices)?

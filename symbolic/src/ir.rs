@@ -153,6 +153,16 @@ pub enum Node {
     /// `y \ln x`, and 0 where `y` is 0 whatever `x` is (the `0 \log 0 = 0` convention of
     /// cross-entropy and KL divergence).
     XLogY(Id, Id),
+    /// `exact`, computed as `series` where `|argument| < 1/10` because `exact` cancels near 0
+    /// (`x - \tanh x`). Mathematically it is `exact`: that is what is differentiated and printed.
+    NearZero {
+        /// The variable the series is in.
+        argument: Id,
+        /// The Taylor series, accurate for `|argument| < 1/10`.
+        series: Id,
+        /// The exact form.
+        exact: Id,
+    },
 }
 
 /// A hash-consed arena of nodes.
@@ -641,6 +651,11 @@ impl Graph {
         }
     }
 
+    /// `exact`, computed as `series` near 0 (see [`Node::NearZero`]).
+    pub fn near_zero(&mut self, argument: Id, series: Id, exact: Id) -> Id {
+        self.intern(Node::NearZero { argument, series, exact })
+    }
+
     /// `\ln \sum_index e^{exponent}`, stable.
     pub fn log_sum_exp(&mut self, index: Index, exponent: Id) -> Id {
         self.intern(Node::LogSumExp(index, exponent))
@@ -795,6 +810,7 @@ impl Graph {
             }
             Node::Apply(_, a) | Node::Sum(_, a) | Node::LogSumExp(_, a) => vec![*a],
             Node::Select { condition, then, otherwise } => vec![*condition, *then, *otherwise],
+            Node::NearZero { argument, series, exact } => vec![*argument, *series, *exact],
         }
     }
 
@@ -855,11 +871,16 @@ impl Graph {
                 let (condition, then, otherwise) = (map(self, condition), map(self, then), map(self, otherwise));
                 self.select(condition, then, otherwise)
             }
+            Node::NearZero { argument, series, exact } => {
+                let (argument, series, exact) = (map(self, argument), map(self, series), map(self, exact));
+                self.near_zero(argument, series, exact)
+            }
         }
     }
 
-    /// The number of distinct operations reachable from `roots` (leaves are free), the size
-    /// measure compared with SymPy's `count_ops(cse(..))`.
+    /// The number of distinct operations reachable from `roots`, the size measure compared with
+    /// SymPy's `count_ops(cse(..))`: leaves are free, and so are the comparisons of conditions,
+    /// which `count_ops` does not count inside a `Piecewise` either.
     pub fn operation_count(&self, roots: &[Id]) -> usize {
         let mut seen = vec![false; self.nodes.len()];
         let mut stack: Vec<Id> = roots.to_vec();
@@ -869,8 +890,14 @@ impl Graph {
                 continue;
             }
             count += match self.node(id) {
-                Node::Add(items) | Node::Mul(items) | Node::And(items) => items.len() - 1,
-                Node::Number(_) | Node::Float(_) | Node::Constant(_) | Node::Symbol(_) | Node::Element(..) => 0,
+                Node::Add(items) | Node::Mul(items) => items.len() - 1,
+                Node::Number(_)
+                | Node::Float(_)
+                | Node::Constant(_)
+                | Node::Symbol(_)
+                | Node::Element(..)
+                | Node::Compare(..)
+                | Node::And(_) => 0,
                 _ => 1,
             };
             stack.extend(self.children(id));

@@ -85,6 +85,8 @@ impl Printer<'_> {
             }
             Node::Compare(..) | Node::And(_) => (self.condition(id), SUM),
             Node::Select { .. } => self.select(id),
+            // Printed as what it means; texgrad adds the series again when it reads it back.
+            Node::NearZero { exact, .. } => self.form(*exact),
             Node::LogSumExp(index, exponent) => {
                 let exponent = self.print(*exponent, 0);
                 if self.latex() {

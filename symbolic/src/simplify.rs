@@ -19,7 +19,10 @@ pub struct Rule {
 }
 
 /// The rules, in the order they are tried.
-pub const RULES: &[Rule] = &[Rule { name: "common-denominator", apply: common_denominator }];
+pub const RULES: &[Rule] = &[
+    Rule { name: "common-denominator", apply: common_denominator },
+    Rule { name: "product-into-select", apply: product_into_select },
+];
 
 /// `id` with every rule applied bottom-up wherever it shrinks the expression.
 pub fn simplify(graph: &mut Graph, id: Id) -> Id {
@@ -85,4 +88,20 @@ fn common_denominator(graph: &mut Graph, id: Id) -> Option<Id> {
     let denominator_exponent = graph.number(Rational::from_integer(deepest));
     let denominator = graph.pow(base, denominator_exponent);
     Some(graph.mul(numerator, denominator))
+}
+
+/// `product-into-select`: `x \begin{cases} 0 & c \\ 1 & \text{otherwise} \end{cases}` is
+/// `\begin{cases} 0 & c \\ x & \text{otherwise} \end{cases}`: a product with a select whose
+/// branches are numbers moves into the branches.
+fn product_into_select(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Mul(factors) = graph.node(id).clone() else { return None };
+    let position = factors.iter().position(|&factor| match graph.node(factor) {
+        Node::Select { then, otherwise, .. } => graph.rational(*then).is_some() && graph.rational(*otherwise).is_some(),
+        _ => false,
+    })?;
+    let Node::Select { condition, then, otherwise } = graph.node(factors[position]).clone() else { return None };
+    let rest: Vec<Id> = factors.iter().enumerate().filter(|(index, _)| *index != position).map(|(_, &f)| f).collect();
+    let rest = graph.product_of(rest);
+    let (then, otherwise) = (graph.mul(then, rest), graph.mul(otherwise, rest));
+    Some(graph.select(condition, then, otherwise))
 }

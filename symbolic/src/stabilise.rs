@@ -16,15 +16,16 @@
 //! | `exp-m1` | `c e^u - c` → `c exp_m1(u)` | cancellation near 0 (ELU at `-10^{-10}`) |
 //! | `erfc` | `c + c \operatorname{erf}(z)` → `c \operatorname{erfc}(-z)` | cancellation for `z ≪ 0` (GELU at -10) |
 //! | `tanh-complement` | `c + c \tanh u` → `2c σ(2u)` | cancellation for `u ≪ 0` (tanh-GELU at -10) |
+//! | `sech-complement` | `c - c / \cosh^2 u` → `c \tanh^2 u` | cancellation near 0 (tanhshrink' at `10^{-5}`) |
 //! | `log-of-quotient` | `\ln(a/b)` → `\ln a - \ln b` | `a/b` overflows or underflows |
 //! | `log-sum-exp` | `\ln \sum_j e^{u_j}` → max-subtracted log-sum-exp | `e^{10^4}` overflows |
 //! | `softmax` | `e^{a} / \sum_j e^{u_j}` → `e^{a - LSE}` | `∞/∞` for logits of `10^4` |
 //! | `xlogy` | `y \ln x` → 0 where `y = 0` | `0 \ln 0 = 0 · (-∞) = NaN` |
-//! | `series-near-zero` | `u - \tanh u` (and `\sin`, `\sinh`, `\arctan`) → a Taylor series for `|u| < 0.1` | cancellation: `x - \tanh x` at `10^{-6}` is 0 |
+//! | `series-near-zero` | `u - \tanh u` (and `\sin`, `\sinh`, `\arctan`) → its Taylor series for `|u| < 0.1` ([`crate::ir::Node::NearZero`]) | cancellation: `x - \tanh x` at `10^{-6}` is 0 |
 
 use std::collections::HashMap;
 
-use crate::ir::{Compare, Func, Graph, Id, Node, Rational};
+use crate::ir::{Func, Graph, Id, Node, Rational};
 
 /// A named rewrite: `None` where it does not apply.
 pub struct Rule {
@@ -47,6 +48,7 @@ pub const RULES: &[Rule] = &[
     Rule { name: "exp-m1", apply: exp_m1 },
     Rule { name: "erfc", apply: erfc },
     Rule { name: "tanh-complement", apply: tanh_complement },
+    Rule { name: "sech-complement", apply: sech_complement },
     Rule { name: "softmax", apply: softmax },
     Rule { name: "xlogy", apply: xlogy },
     Rule { name: "series-near-zero", apply: series_near_zero },
@@ -312,6 +314,34 @@ fn tanh_complement(graph: &mut Graph, id: Id) -> Option<Id> {
     Some(graph.sum_of(others))
 }
 
+/// `sech-complement`: `c - c \cosh^{-2} u` is `c \tanh^2 u`.
+fn sech_complement(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Add(terms) = graph.node(id).clone() else { return None };
+    let constant_position = terms.iter().position(|&term| graph.rational(term).is_some())?;
+    let constant = graph.rational(terms[constant_position])?;
+    for (position, &term) in terms.iter().enumerate() {
+        let (coefficient, rest) = graph.split_coefficient(term);
+        let Node::Pow(base, exponent) = graph.node(rest).clone() else { continue };
+        let Node::Apply(Func::Cosh, u) = graph.node(base).clone() else { continue };
+        if graph.rational(exponent) != Some(Rational::from_integer(-2)) || coefficient != -constant {
+            continue;
+        }
+        let mut others: Vec<Id> = terms
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != position && *index != constant_position)
+            .map(|(_, &term)| term)
+            .collect();
+        let tanh = graph.apply(Func::Tanh, u);
+        let two = graph.integer(2);
+        let square = graph.pow(tanh, two);
+        let constant = graph.number(constant);
+        others.push(graph.mul(constant, square));
+        return Some(graph.sum_of(others));
+    }
+    None
+}
+
 /// `softmax`: `e^{a} / \sum_j e^{u_j}` is `e^{a - \operatorname{LSE}_j u_j}`.
 fn softmax(graph: &mut Graph, id: Id) -> Option<Id> {
     let Node::Mul(factors) = graph.node(id).clone() else { return None };
@@ -424,11 +454,7 @@ fn series_near_zero(graph: &mut Graph, id: Id) -> Option<Id> {
             })
             .collect();
         let series = graph.sum_of(series_terms);
-        let magnitude = graph.apply(Func::Abs, u);
-        let threshold = graph.number(Rational::new(1, 10));
-        let near_zero = graph.compare(Compare::Less, magnitude, threshold);
-        // The select must not be rebuilt into the sum again: keep the difference as it is.
-        return Some(graph.select(near_zero, series, id));
+        return Some(graph.near_zero(u, series, id));
     }
     None
 }
