@@ -107,3 +107,12 @@ fn eval_prints_values_and_derivatives() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("no value for `a`"));
 }
+
+#[test]
+fn diff_prints_rust() {
+    let output = texgrad(&["diff", r"\sigma(x)", "--format", "rust"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let code = text(&output.stdout);
+    assert!(code.contains("pub fn derivative_wrt_x<F: ::texgrad::Float>(x: F) -> F {"), "{code}");
+    assert!(code.contains("<F as ::texgrad::Float>::sigmoid(x) * <F as ::texgrad::Float>::sigmoid((-(x)))"), "{code}");
+}

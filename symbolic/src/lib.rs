@@ -297,7 +297,9 @@ impl Expression {
             (quote::quote!((#(#types),*)), quote::quote!((#(#results),*)))
         };
         Ok(quote::quote! {
-            #[allow(unused_parens, clippy::double_parens)]
+            // Literals are correctly rounded constants (clippy would ask for `FRAC_1_SQRT_2`), and
+            // the emitter brackets every operation rather than track precedence.
+            #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
             pub fn #name<#float: #float_trait>(#(#parameters),*) -> #output {
                 #statements
                 #body
