@@ -4,8 +4,8 @@
 //!   printed in canonical form.
 //! - `texgrad parse FORMULA`: the canonical LaTeX and the s-expression of a formula, or the
 //!   rendered error on stderr with exit code 2 (`-` reads the formula from standard input).
-//! - `texgrad diff FORMULA [--wrt NAME] [--format latex|text] [--second]`: the simplified
-//!   derivative.
+//! - `texgrad diff FORMULA [--wrt NAME] [--format latex|text|rust] [--second] [--vjp DY]`: the
+//!   simplified, stabilised derivative (or vector-Jacobian product).
 //! - `texgrad eval FORMULA --at x=0.5 [--at a=0.1] [--derivative NAME]`: the value in f64.
 
 use std::process::ExitCode;
@@ -45,6 +45,10 @@ enum Command {
         /// Differentiate twice.
         #[arg(long)]
         second: bool,
+        /// For a vector output (`softmax`), print the vector-Jacobian product with the cotangent
+        /// named here (`--vjp dy`) instead of the Jacobian.
+        #[arg(long, value_name = "COTANGENT")]
+        vjp: Option<String>,
     },
     /// Evaluate a formula (or one of its derivatives) in f64.
     Eval {
@@ -68,8 +72,8 @@ fn main() -> ExitCode {
             Ok(formula) => cli::parse(&formula),
             Err(code) => code,
         },
-        Some(Command::Diff { formula, wrt, format, second }) => match cli::formula_argument(formula) {
-            Ok(formula) => cli::diff(&formula, wrt.as_deref(), format, second),
+        Some(Command::Diff { formula, wrt, format, second, vjp }) => match cli::formula_argument(formula) {
+            Ok(formula) => cli::diff(&formula, wrt.as_deref(), format, second, vjp.as_deref()),
             Err(code) => code,
         },
         Some(Command::Eval { formula, at, derivative }) => match cli::formula_argument(formula) {

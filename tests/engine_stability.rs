@@ -79,6 +79,14 @@ const CASES: &[Case] = &[
         bindings: || at(1e-5),
         expected: 9.999999999333333e-11,
     },
+    // 1 - σ(40) = σ(-40) = 4.248354255291589e-18.
+    Case {
+        rule: "sigmoid-complement",
+        formula: r"1 - \sigma(x)",
+        derivative: None,
+        bindings: || at(40.0),
+        expected: 4.248354255291589e-18,
+    },
     // ln(1e-200 / 1e200) = -400 ln 10.
     Case {
         rule: "log-of-quotient",

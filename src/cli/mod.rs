@@ -134,10 +134,13 @@ fn default_wrt(expression: &Expression, wrt: Option<&str>) -> Result<String, Eng
 }
 
 /// `texgrad diff FORMULA`.
-pub fn diff(formula: &str, wrt: Option<&str>, format: Format, second: bool) -> ExitCode {
+pub fn diff(formula: &str, wrt: Option<&str>, format: Format, second: bool, vjp: Option<&str>) -> ExitCode {
     let result = Expression::parse(formula).and_then(|expression| {
         let wrt = default_wrt(&expression, wrt)?;
-        let mut derivative = expression.derivative(&wrt)?;
+        let mut derivative = match vjp {
+            Some(cotangent) => expression.vector_jacobian_product(&wrt, cotangent)?,
+            None => expression.derivative(&wrt)?,
+        };
         if second {
             derivative = derivative.derivative(&wrt)?;
         }

@@ -703,7 +703,55 @@ impl Graph {
                 self.sum_of(sums)
             }
             Node::Mul(factors) => {
-                // Factors that do not depend on the index come out of the sum.
+                // Factors that do not depend on the index come out of the sum; so does the part of
+                // an exponential's argument that does not (`e^{z_i + z_k}` is `e^{z_k} e^{z_i}`).
+                let mut factors = factors;
+                let mut lifted = Vec::new();
+                for factor in factors.iter_mut() {
+                    let Node::Apply(Func::Exp, argument) = self.node(*factor).clone() else { continue };
+                    let Node::Add(terms) = self.node(argument).clone() else { continue };
+                    let (mut dependent, mut independent): (Vec<Id>, Vec<Id>) =
+                        terms.iter().partition(|&&term| self.mentions_index(term, index));
+                    if dependent.is_empty() || independent.is_empty() {
+                        continue;
+                    }
+                    // Splitting must not unbalance a stable softmax: `e^{z_i + z_k - 2 LSE}` is
+                    // `e^{z_k - LSE} e^{z_i - LSE}`, never `e^{-2 LSE} e^{z_i} e^{z_k}`, which
+                    // overflows. The index's part takes one `-LSE`; without one to give it, the
+                    // exponential stays whole.
+                    let is_lse = |graph: &Graph, id: Id| matches!(graph.node(id), Node::LogSumExp(..));
+                    if dependent.iter().any(|&term| self.mentions_log_sum_exp(term)) {
+                        continue;
+                    }
+                    let lse_term = independent.iter().position(|&term| {
+                        let (coefficient, rest) = self.split_coefficient(term);
+                        is_lse(self, rest) && coefficient <= Rational::from_integer(-1)
+                    });
+                    match lse_term {
+                        Some(position) => {
+                            let (coefficient, lse) = self.split_coefficient(independent[position]);
+                            let remaining = self.number(coefficient + Rational::from_integer(1));
+                            independent[position] = self.mul(remaining, lse);
+                            let minus_one = self.integer(-1);
+                            dependent.push(self.mul(minus_one, lse));
+                        }
+                        None if independent.iter().any(|&term| self.mentions_log_sum_exp(term)) => continue,
+                        None => {}
+                    }
+                    let outer = self.sum_of(independent);
+                    if self.is_number(outer, 0) {
+                        continue;
+                    }
+                    let inner = self.sum_of(dependent);
+                    *factor = self.apply(Func::Exp, inner);
+                    lifted.push(self.apply(Func::Exp, outer));
+                }
+                if !lifted.is_empty() {
+                    let inner = self.intern(Node::Mul(factors.clone()));
+                    let summed = self.sum(index, inner);
+                    lifted.push(summed);
+                    return self.product_of(lifted);
+                }
                 let (inside, outside): (Vec<Id>, Vec<Id>) =
                     factors.iter().partition(|&&factor| self.mentions_index(factor, index));
                 if let Some(position) = inside.iter().position(|&factor| self.delta_partner(factor, index).is_some()) {
@@ -754,6 +802,12 @@ impl Graph {
             Node::Mul(factors) => factors.iter().any(|&factor| self.delta_partner(factor, index).is_some()),
             _ => self.delta_partner(term, index).is_some(),
         })
+    }
+
+    /// Whether a log-sum-exp occurs in the expression.
+    fn mentions_log_sum_exp(&self, id: Id) -> bool {
+        matches!(self.node(id), Node::LogSumExp(..))
+            || self.children(id).into_iter().any(|child| self.mentions_log_sum_exp(child))
     }
 
     /// The other index of a delta that involves `index`.

@@ -38,6 +38,7 @@ mod error;
 pub mod eval;
 pub mod ir;
 pub mod lower;
+pub mod output;
 pub mod print;
 pub mod simplify;
 pub mod stabilise;
@@ -151,6 +152,15 @@ impl Expression {
         let derivative = diff::derivative(&mut graph, self.root, &wrt);
         let root = simplify::simplify(&mut graph, derivative);
         Ok(Expression { graph, root, source: None })
+    }
+
+    /// The derivative with respect to the scalar input `input` written through the function's
+    /// own output, named `output` (`y(1 - y)` for the sigmoid, `1 - y^2` for tanh, `y + α` on
+    /// ELU's negative side), where such a form is known. See [`output`].
+    pub fn derivative_from_output(&self, input: &str, output: &str) -> Option<Expression> {
+        let mut graph = self.graph.clone();
+        let root = output::derivative_from_output(&mut graph, self.root, input, output)?;
+        Some(Expression { graph, root, source: None })
     }
 
     /// What `name` refers to in this formula, for differentiation.

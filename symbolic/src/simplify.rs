@@ -22,6 +22,7 @@ pub struct Rule {
 pub const RULES: &[Rule] = &[
     Rule { name: "common-denominator", apply: common_denominator },
     Rule { name: "product-into-select", apply: product_into_select },
+    Rule { name: "common-factor", apply: common_factor },
 ];
 
 /// `id` with every rule applied bottom-up wherever it shrinks the expression.
@@ -104,4 +105,34 @@ fn product_into_select(graph: &mut Graph, id: Id) -> Option<Id> {
     let rest = graph.product_of(rest);
     let (then, otherwise) = (graph.mul(then, rest), graph.mul(otherwise, rest));
     Some(graph.select(condition, then, otherwise))
+}
+
+/// `common-factor`: `a b - a c` is `a (b - c)` (softmax's vector-Jacobian product becomes
+/// `s_k (dy_k - \sum_i dy_i s_i)`).
+fn common_factor(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Add(terms) = graph.node(id).clone() else { return None };
+    let lists: Vec<Vec<Id>> = terms.iter().map(|&term| factors(graph, term)).collect();
+    let common: Vec<Id> = lists[0]
+        .iter()
+        .copied()
+        .filter(|factor| graph.rational(*factor).is_none() && lists.iter().all(|list| list.contains(factor)))
+        .collect();
+    if common.is_empty() {
+        return None;
+    }
+    let reduced: Vec<Id> = lists
+        .into_iter()
+        .map(|mut list| {
+            for factor in &common {
+                if let Some(position) = list.iter().position(|existing| existing == factor) {
+                    list.remove(position);
+                }
+            }
+            graph.product_of(list)
+        })
+        .collect();
+    let inner = graph.sum_of(reduced);
+    let mut product = common;
+    product.push(inner);
+    Some(graph.product_of(product))
 }

@@ -16,6 +16,7 @@
 //! | `exp-m1` | `c e^u - c` → `c exp_m1(u)` | cancellation near 0 (ELU at `-10^{-10}`) |
 //! | `erfc` | `c + c \operatorname{erf}(z)` → `c \operatorname{erfc}(-z)` | cancellation for `z ≪ 0` (GELU at -10) |
 //! | `tanh-complement` | `c + c \tanh u` → `2c σ(2u)` | cancellation for `u ≪ 0` (tanh-GELU at -10) |
+//! | `sigmoid-complement` | `c - c σ(u)` → `c σ(-u)` | `1 - σ(40)` rounds to 0 |
 //! | `sech-complement` | `c - c / \cosh^2 u` → `c \tanh^2 u` | cancellation near 0 (tanhshrink' at `10^{-5}`) |
 //! | `log-of-quotient` | `\ln(a/b)` → `\ln a - \ln b` | `a/b` overflows or underflows |
 //! | `log-sum-exp` | `\ln \sum_j e^{u_j}` → max-subtracted log-sum-exp | `e^{10^4}` overflows |
@@ -48,6 +49,7 @@ pub const RULES: &[Rule] = &[
     Rule { name: "exp-m1", apply: exp_m1 },
     Rule { name: "erfc", apply: erfc },
     Rule { name: "tanh-complement", apply: tanh_complement },
+    Rule { name: "sigmoid-complement", apply: sigmoid_complement },
     Rule { name: "sech-complement", apply: sech_complement },
     Rule { name: "softmax", apply: softmax },
     Rule { name: "xlogy", apply: xlogy },
@@ -311,6 +313,17 @@ fn tanh_complement(graph: &mut Graph, id: Id) -> Option<Id> {
     let sigmoid = graph.apply(Func::Sigmoid, argument);
     let scale = graph.number(constant * Rational::from_integer(2));
     others.push(graph.mul(scale, sigmoid));
+    Some(graph.sum_of(others))
+}
+
+/// `sigmoid-complement`: `c - c σ(u)` is `c σ(-u)`.
+fn sigmoid_complement(graph: &mut Graph, id: Id) -> Option<Id> {
+    let (coefficient, u, constant, mut others) = scaled_pair(graph, id, Func::Sigmoid)?;
+    (coefficient == -constant).then_some(())?;
+    let minus_u = graph.neg(u);
+    let sigmoid = graph.apply(Func::Sigmoid, minus_u);
+    let constant = graph.number(constant);
+    others.push(graph.mul(constant, sigmoid));
     Some(graph.sum_of(others))
 }
 

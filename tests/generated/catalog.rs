@@ -116,9 +116,8 @@ pub fn gelu_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
         ((<F as ::texgrad::Float>::literal(0.5f32, 0.5f64) * t0)
             + (<F as ::texgrad::Float>::literal(0.3989423f32, 0.3989422804014327f64) * x
                 * t2)),
-        ((<F as ::texgrad::Float>::literal(0.7978846f32, 0.7978845608028654f64) * t2)
-            + (-(<F as ::texgrad::Float>::literal(0.3989423f32, 0.3989422804014327f64)
-                * t1 * t2))),
+        (<F as ::texgrad::Float>::literal(0.3989423f32, 0.3989422804014327f64) * t2
+            * (<F as ::texgrad::Float>::literal(2f32, 2f64) - t1)),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
@@ -133,10 +132,8 @@ pub fn gelu_phi_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
         (t0
             + (<F as ::texgrad::Float>::literal(0.3989423f32, 0.3989422804014327f64) * x
                 * t2)),
-        ((-(<F as ::texgrad::Float>::literal(0.3989423f32, 0.3989422804014327f64) * t1
-            * t2))
-            + (<F as ::texgrad::Float>::literal(0.7978846f32, 0.7978845608028654f64)
-                * t2)),
+        (<F as ::texgrad::Float>::literal(0.3989423f32, 0.3989422804014327f64) * t2
+            * (<F as ::texgrad::Float>::literal(2f32, 2f64) - t1)),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
@@ -183,13 +180,8 @@ pub fn elu_fused<F: ::texgrad::Float>(alpha: F, x: F) -> (F, F, F) {
 pub fn swiglu_a_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
     let t0 = <F as ::texgrad::Float>::sigmoid(a);
     let t1 = <F as ::texgrad::Float>::sigmoid((-(a)));
-    (
-        (a * t0 * b),
-        ((t0 * b) + (a * t0 * b * t1)),
-        ((a * t0 * b * <F as ::texgrad::Float>::powi(t1, 2i32))
-            + (-(a * b * t1 * <F as ::texgrad::Float>::powi(t0, 2i32)))
-            + (<F as ::texgrad::Float>::literal(2f32, 2f64) * t0 * b * t1)),
-    )
+    let t2 = (<F as ::texgrad::Float>::literal(1f32, 1f64) + (a * t1));
+    ((a * t0 * b), (t0 * b * t2), (t0 * b * (t1 + (-(a * t0 * t1)) + (t1 * t2))))
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn swiglu_b_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
@@ -393,6 +385,143 @@ pub fn softshrink_fused<F: ::texgrad::Float>(lambda: F, x: F) -> (F, F, F) {
             } else {
                 <F as ::texgrad::Float>::literal(0f32, 0f64)
             })
+        }),
+        <F as ::texgrad::Float>::literal(0f32, 0f64),
+    )
+}
+#[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
+pub fn swish_beta_fused<F: ::texgrad::Float>(beta: F, x: F) -> (F, F, F) {
+    let t0 = <F as ::texgrad::Float>::sigmoid((x * beta));
+    let t1 = <F as ::texgrad::Float>::sigmoid((-(x * beta)));
+    let t2 = (<F as ::texgrad::Float>::powi(beta, 2i32));
+    (
+        (x * t0),
+        (t0 + (x * beta * t0 * t1)),
+        ((x * t0 * t2 * <F as ::texgrad::Float>::powi(t1, 2i32))
+            + (-(x * t1 * t2 * <F as ::texgrad::Float>::powi(t0, 2i32)))
+            + (<F as ::texgrad::Float>::literal(2f32, 2f64) * beta * t0 * t1)),
+    )
+}
+#[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
+pub fn celu_fused<F: ::texgrad::Float>(alpha: F, x: F) -> (F, F, F) {
+    let t0 = (<F as ::texgrad::Float>::one() / alpha);
+    let t1 = (x * t0);
+    let t2 = <F as ::texgrad::Float>::exp(t1);
+    let t3 = (alpha * <F as ::texgrad::Float>::exp_m1(t1));
+    let t4 = (<F as ::texgrad::Float>::literal(0f32, 0f64) <= t3);
+    (
+        (<F as ::texgrad::Float>::maximum(
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            x,
+        )
+            + <F as ::texgrad::Float>::minimum(
+                <F as ::texgrad::Float>::literal(0f32, 0f64),
+                t3,
+            )),
+        ((if (<F as ::texgrad::Float>::literal(0f32, 0f64) >= x) {
+            <F as ::texgrad::Float>::literal(0f32, 0f64)
+        } else {
+            <F as ::texgrad::Float>::literal(1f32, 1f64)
+        }) + (if t4 { <F as ::texgrad::Float>::literal(0f32, 0f64) } else { t2 })),
+        (if t4 { <F as ::texgrad::Float>::literal(0f32, 0f64) } else { (t0 * t2) }),
+    )
+}
+#[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
+pub fn hardswish_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
+    let t0 = (x + <F as ::texgrad::Float>::literal(3f32, 3f64));
+    let t1 = <F as ::texgrad::Float>::maximum(
+        <F as ::texgrad::Float>::literal(0f32, 0f64),
+        t0,
+    );
+    let t2 = <F as ::texgrad::Float>::minimum(
+        t1,
+        <F as ::texgrad::Float>::literal(6f32, 6f64),
+    );
+    let t3 = (if (t1 <= <F as ::texgrad::Float>::literal(6f32, 6f64)) {
+        (if (<F as ::texgrad::Float>::literal(0f32, 0f64) >= t0) {
+            <F as ::texgrad::Float>::literal(0f32, 0f64)
+        } else {
+            <F as ::texgrad::Float>::literal(1f32, 1f64)
+        })
+    } else {
+        <F as ::texgrad::Float>::literal(0f32, 0f64)
+    });
+    (
+        (<F as ::texgrad::Float>::literal(0.16666667f32, 0.16666666666666666f64) * x
+            * t2),
+        ((<F as ::texgrad::Float>::literal(0.16666667f32, 0.16666666666666666f64) * t2)
+            + (<F as ::texgrad::Float>::literal(0.16666667f32, 0.16666666666666666f64)
+                * x * t3)),
+        (<F as ::texgrad::Float>::literal(0.33333334f32, 0.3333333333333333f64) * t3),
+    )
+}
+#[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
+pub fn hardshrink_fused<F: ::texgrad::Float>(lambda: F, x: F) -> (F, F, F) {
+    let t0 = (x < (-(lambda)));
+    let t1 = (x > lambda);
+    (
+        (if t1 {
+            x
+        } else {
+            (if t0 { x } else { <F as ::texgrad::Float>::literal(0f32, 0f64) })
+        }),
+        (if t1 {
+            <F as ::texgrad::Float>::literal(1f32, 1f64)
+        } else {
+            (if t0 {
+                <F as ::texgrad::Float>::literal(1f32, 1f64)
+            } else {
+                <F as ::texgrad::Float>::literal(0f32, 0f64)
+            })
+        }),
+        <F as ::texgrad::Float>::literal(0f32, 0f64),
+    )
+}
+#[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
+pub fn glu_a_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
+    let t0 = <F as ::texgrad::Float>::sigmoid(b);
+    ((a * t0), t0, <F as ::texgrad::Float>::literal(0f32, 0f64))
+}
+#[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
+pub fn glu_b_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
+    let t0 = <F as ::texgrad::Float>::sigmoid(b);
+    let t1 = <F as ::texgrad::Float>::sigmoid((-(b)));
+    (
+        (a * t0),
+        (a * t0 * t1),
+        (a
+            * ((t0 * <F as ::texgrad::Float>::powi(t1, 2i32))
+                + (-(t1 * <F as ::texgrad::Float>::powi(t0, 2i32))))),
+    )
+}
+#[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
+pub fn geglu_a_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
+    let t0 = <F as ::texgrad::Float>::phi(a);
+    let t1 = (<F as ::texgrad::Float>::powi(a, 2i32));
+    let t2 = <F as ::texgrad::Float>::exp(
+        (-(<F as ::texgrad::Float>::literal(0.5f32, 0.5f64) * t1)),
+    );
+    (
+        (a * t0 * b),
+        (b
+            * (t0
+                + (<F as ::texgrad::Float>::literal(0.3989423f32, 0.3989422804014327f64)
+                    * a * t2))),
+        (<F as ::texgrad::Float>::literal(0.3989423f32, 0.3989422804014327f64) * b * t2
+            * (<F as ::texgrad::Float>::literal(2f32, 2f64) - t1)),
+    )
+}
+#[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
+pub fn reglu_a_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
+    (
+        (<F as ::texgrad::Float>::maximum(
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            a,
+        ) * b),
+        (if (<F as ::texgrad::Float>::literal(0f32, 0f64) >= a) {
+            <F as ::texgrad::Float>::literal(0f32, 0f64)
+        } else {
+            b
         }),
         <F as ::texgrad::Float>::literal(0f32, 0f64),
     )
@@ -640,6 +769,90 @@ pub const CATALOG: &[(&str, Fused)] = &[
         "softshrink_f32",
         |values: &[f64]| {
             let (v, d, s) = softshrink_fused::<
+                f32,
+            >(values[0usize] as f32, values[1usize] as f32);
+            (v as f64, d as f64, s as f64)
+        },
+    ),
+    (
+        "swish_beta",
+        |values: &[f64]| swish_beta_fused::<f64>(values[0usize], values[1usize]),
+    ),
+    (
+        "swish_beta_f32",
+        |values: &[f64]| {
+            let (v, d, s) = swish_beta_fused::<
+                f32,
+            >(values[0usize] as f32, values[1usize] as f32);
+            (v as f64, d as f64, s as f64)
+        },
+    ),
+    ("celu", |values: &[f64]| celu_fused::<f64>(values[0usize], values[1usize])),
+    (
+        "celu_f32",
+        |values: &[f64]| {
+            let (v, d, s) = celu_fused::<
+                f32,
+            >(values[0usize] as f32, values[1usize] as f32);
+            (v as f64, d as f64, s as f64)
+        },
+    ),
+    ("hardswish", |values: &[f64]| hardswish_fused::<f64>(values[0usize])),
+    (
+        "hardswish_f32",
+        |values: &[f64]| {
+            let (v, d, s) = hardswish_fused::<f32>(values[0usize] as f32);
+            (v as f64, d as f64, s as f64)
+        },
+    ),
+    (
+        "hardshrink",
+        |values: &[f64]| hardshrink_fused::<f64>(values[0usize], values[1usize]),
+    ),
+    (
+        "hardshrink_f32",
+        |values: &[f64]| {
+            let (v, d, s) = hardshrink_fused::<
+                f32,
+            >(values[0usize] as f32, values[1usize] as f32);
+            (v as f64, d as f64, s as f64)
+        },
+    ),
+    ("glu_a", |values: &[f64]| glu_a_fused::<f64>(values[0usize], values[1usize])),
+    (
+        "glu_a_f32",
+        |values: &[f64]| {
+            let (v, d, s) = glu_a_fused::<
+                f32,
+            >(values[0usize] as f32, values[1usize] as f32);
+            (v as f64, d as f64, s as f64)
+        },
+    ),
+    ("glu_b", |values: &[f64]| glu_b_fused::<f64>(values[0usize], values[1usize])),
+    (
+        "glu_b_f32",
+        |values: &[f64]| {
+            let (v, d, s) = glu_b_fused::<
+                f32,
+            >(values[0usize] as f32, values[1usize] as f32);
+            (v as f64, d as f64, s as f64)
+        },
+    ),
+    ("geglu_a", |values: &[f64]| geglu_a_fused::<f64>(values[0usize], values[1usize])),
+    (
+        "geglu_a_f32",
+        |values: &[f64]| {
+            let (v, d, s) = geglu_a_fused::<
+                f32,
+            >(values[0usize] as f32, values[1usize] as f32);
+            (v as f64, d as f64, s as f64)
+        },
+    ),
+    ("reglu_a", |values: &[f64]| reglu_a_fused::<f64>(values[0usize], values[1usize])),
+    (
+        "reglu_a_f32",
+        |values: &[f64]| {
+            let (v, d, s) = reglu_a_fused::<
                 f32,
             >(values[0usize] as f32, values[1usize] as f32);
             (v as f64, d as f64, s as f64)
