@@ -60,8 +60,17 @@ fn main_job_prints_the_notes_and_passes_its_self_check() {
     let output = texgrad(&[]);
     assert!(output.status.success(), "{}", text(&output.stdout));
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("(= (head f x) (/ 1 (+ 1 (^ e (neg x)))))"), "{stdout}");
-    assert!(stdout.contains("self-check: 15 of 15 formulas"), "{stdout}");
+    assert!(stdout.contains(r"canonical:   f(x) = \frac{1}{1 + e^{-x}}"), "{stdout}");
+    assert!(stdout.contains("self-check: 14 of 14 formulas"), "{stdout}");
+    // The notes' mistakes are caught, their right claims accepted.
+    assert!(
+        stdout.contains("notes claim: f(x) - (1-f(x)): wrong: the claimed derivative is wrong: at x = "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("notes claim: 1 - f(x)^2: right"), "{stdout}");
+    assert!(stdout.contains(r"notes claim: \frac{1}{(1+x)^2}: wrong"), "{stdout}");
+    assert!(stdout.contains(r"notes claim: \max(0,1): wrong"), "{stdout}");
+    assert!(stdout.contains(r"d/dx:        \frac{1}{\left(\left|x\right| + 1\right)^{2}}"), "{stdout}");
 }
 
 #[test]

@@ -6,66 +6,169 @@ use std::process::ExitCode;
 use std::collections::HashMap;
 
 use texgrad::grammar::print;
-use texgrad::symbolic::{Bindings, EngineError, Expression};
+use texgrad::symbolic::{Bindings, EngineError, Expression, check};
+
+/// `println!` that ends the program quietly when standard output is closed (`texgrad | head`),
+/// instead of panicking as `println!` does.
+macro_rules! say {
+    ($($argument:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        if let Err(error) = writeln!(stdout, $($argument)*) {
+            if error.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            let _ = writeln!(std::io::stderr(), "error: cannot write to standard output: {error}");
+            std::process::exit(1);
+        }
+    }};
+}
 
 /// Exit code for a formula that texgrad refuses.
 const REFUSED: u8 = 2;
 
-/// The formulas of the original notes (`shared/notes`), as their author meant them.
-const NOTES: &[(&str, &str)] = &[
-    ("sigmoid", r"f(x)=\frac{1}{1+e^{-x}}"),
-    ("tanh", r"f(x)=\frac{e^x-e^{-x}}{e^x+e^{-x}}"),
-    ("softsign", r"f(x) = \frac{x}{1 + |x|}"),
-    ("relu", r"f(x) = \begin{cases} 0, & x < 0 \\ x, & x \ge 0 \end{cases}"),
-    ("relu (max form)", r"f(x) = \max(0, x)"),
-    ("leaky_relu", r"f(x) = \begin{cases} x, & x \ge 0 \\ a x, & x < 0 \end{cases}"),
-    (
-        "gelu",
-        r"\mathrm{GELU}(x) = x \cdot \Phi(x) = x \cdot \frac{1}{2}\left[1 + \operatorname{erf}\!\left(\frac{x}{\sqrt{2}}\right)\right]",
-    ),
-    (
-        "gelu_tanh",
-        r"\mathrm{GELU}(x) = \frac{x}{2} \left( 1 + \tanh \left( \sqrt{\frac{2}{\pi}} \left( x + 0.044715 x^{3} \right) \right) \right)",
-    ),
-    ("swiglu", r"a \sigma(a) b"),
-    ("elu", r"\text{ELU}(x) = \begin{cases} x, & x \ge 0 \\ \alpha \left(e^x - 1\right), & x < 0 \end{cases}"),
-    ("softmax", r"\text{Softmax}(z_i) = \frac{e^{z_i}}{\sum_{j=1}^{n} e^{z_j}}"),
-    ("mse", r"L = \frac{1}{n}\sum_{i=1}^{n} (y_i-\hat{y}_i)^2"),
-    ("cross_entropy", r"L = -\sum_{i=1}^{n} y_i \log(\hat{y}_i)"),
-    ("cross_entropy_batch", r"L = -\frac{1}{m}\sum_{k=1}^{m}\sum_{i=1}^{n} y_{k,i}\log(\hat{y}_{k,i})"),
-    ("kl_div", r"D_{KL} = \sum_i p_i \log \frac{p_i}{q_i}"),
+/// A formula of the original notes (`shared/notes`), as its author meant it, with the
+/// derivative the notes claim for it, if they claim one.
+struct NotesEntry {
+    name: &'static str,
+    formula: &'static str,
+    wrt: &'static str,
+    /// The notes' claimed derivative, and whether it is right.
+    claim: Option<(&'static str, bool)>,
+}
+
+const NOTES: &[NotesEntry] = &[
+    NotesEntry {
+        name: "sigmoid",
+        formula: r"f(x)=\frac{1}{1+e^{-x}}",
+        wrt: "x",
+        claim: Some((r"f(x) - (1-f(x))", false)),
+    },
+    NotesEntry {
+        name: "tanh",
+        formula: r"f(x)=\frac{e^x-e^{-x}}{e^x+e^{-x}}",
+        wrt: "x",
+        claim: Some((r"1 - f(x)^2", true)),
+    },
+    NotesEntry {
+        name: "softsign",
+        formula: r"f(x) = \frac{x}{1 + |x|}",
+        wrt: "x",
+        claim: Some((r"\frac{1}{(1+x)^2}", false)),
+    },
+    NotesEntry {
+        name: "relu",
+        formula: r"f(x) = \begin{cases} 0, & x < 0 \\ x, & x \ge 0 \end{cases}",
+        wrt: "x",
+        claim: Some((r"\max(0,1)", false)),
+    },
+    NotesEntry {
+        name: "leaky_relu",
+        formula: r"f(x) = \begin{cases} x, & x \ge 0 \\ a x, & x < 0 \end{cases}",
+        wrt: "x",
+        claim: Some((r"\begin{cases} 1, & x \ge 0 \\ a, & x < 0 \end{cases}", true)),
+    },
+    NotesEntry {
+        name: "gelu",
+        formula: r"\mathrm{GELU}(x) = x \cdot \Phi(x) = x \cdot \frac{1}{2}\left[1 + \operatorname{erf}\!\left(\frac{x}{\sqrt{2}}\right)\right]",
+        wrt: "x",
+        claim: None,
+    },
+    NotesEntry {
+        name: "gelu_tanh",
+        formula: r"\mathrm{GELU}(x) = \frac{x}{2} \left( 1 + \tanh \left( \sqrt{\frac{2}{\pi}} \left( x + 0.044715 x^{3} \right) \right) \right)",
+        wrt: "x",
+        claim: None,
+    },
+    NotesEntry { name: "swiglu", formula: r"a \sigma(a) b", wrt: "a", claim: None },
+    NotesEntry {
+        name: "elu",
+        formula: r"\text{ELU}(x) = \begin{cases} x, & x \ge 0 \\ \alpha \left(e^x - 1\right), & x < 0 \end{cases}",
+        wrt: "x",
+        claim: None,
+    },
+    NotesEntry {
+        name: "softmax",
+        formula: r"\text{Softmax}(z_i) = \frac{e^{z_i}}{\sum_{j=1}^{n} e^{z_j}}",
+        wrt: "z",
+        claim: None,
+    },
+    NotesEntry { name: "mse", formula: r"L = \frac{1}{n}\sum_{i=1}^{n} (y_i-\hat{y}_i)^2", wrt: "y_hat", claim: None },
+    NotesEntry {
+        name: "cross_entropy",
+        formula: r"L = -\sum_{i=1}^{n} y_i \log(\hat{y}_i)",
+        wrt: "y_hat",
+        claim: None,
+    },
+    NotesEntry {
+        name: "cross_entropy_batch",
+        formula: r"L = -\frac{1}{m}\sum_{k=1}^{m}\sum_{i=1}^{n} y_{k,i}\log(\hat{y}_{k,i})",
+        wrt: "y_hat",
+        claim: None,
+    },
+    NotesEntry { name: "kl_div", formula: r"D_{KL} = \sum_i p_i \log \frac{p_i}{q_i}", wrt: "q", claim: None },
 ];
 
-/// `texgrad` with no arguments: the notes' formulas, parsed and printed canonically.
+/// Values for the parameters of the notes' formulas when a claim is checked.
+fn notes_parameters() -> Bindings {
+    Bindings::default().scalar("a", 0.01).scalar("alpha", 1.0)
+}
+
+/// `texgrad` with no arguments: the notes' formulas parsed, differentiated and checked.
 pub fn demo() -> ExitCode {
-    println!("texgrad: the formulas of the original notes, parsed\n");
-    let mut failures = 0;
-    for (name, formula) in NOTES {
-        println!("{name}");
-        println!("  written:   {formula}");
-        match texgrad::parse(formula) {
-            Ok(parsed) => {
-                println!("  canonical: {}", print::formula_latex(&parsed));
-                println!("  s-expr:    {}", print::formula_sexpr(&parsed));
-                let reparsed = texgrad::parse(&print::formula_latex(&parsed));
-                if reparsed.as_ref() != Ok(&parsed) {
-                    failures += 1;
-                    println!("  self-check FAILED: the canonical form does not parse back to the same formula");
-                }
-            }
-            Err(error) => {
-                failures += 1;
-                println!("  refused:   {}", error.render(formula).replace('\n', "\n             "));
-            }
+    say!("texgrad: the formulas of the original notes, parsed, differentiated and checked\n");
+    let mut failures = Vec::new();
+    for entry in NOTES {
+        say!("{}", entry.name);
+        say!("  written:     {}", entry.formula);
+        if let Err(problem) = demo_entry(entry) {
+            say!("  SELF-CHECK FAILED: {problem}");
+            failures.push(entry.name);
         }
-        println!();
+        say!();
     }
-    println!(
-        "self-check: {} of {} formulas parse and round-trip through the canonical printer",
-        NOTES.len() - failures,
+    say!(
+        "self-check: {} of {} formulas parse, round-trip, differentiate and judge the notes' claims correctly",
+        NOTES.len() - failures.len(),
         NOTES.len()
     );
-    if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn demo_entry(entry: &NotesEntry) -> Result<(), String> {
+    let parsed = texgrad::parse(entry.formula).map_err(|error| error.render(entry.formula))?;
+    let canonical = print::formula_latex(&parsed);
+    say!("  canonical:   {canonical}");
+    if texgrad::parse(&canonical).as_ref() != Ok(&parsed) {
+        return Err("the canonical form does not parse back to the same formula".to_owned());
+    }
+    let expression = Expression::parse(entry.formula).map_err(|error| error.render(entry.formula))?;
+    let vector_output = !expression.free_indices().is_empty();
+    let derivative = if vector_output {
+        expression.vector_jacobian_product(entry.wrt, "dy")
+    } else {
+        expression.derivative(entry.wrt)
+    }
+    .map_err(|error| error.render(entry.formula))?;
+    let label = if vector_output { format!("VJP (d/d{}_k):", entry.wrt) } else { format!("d/d{}:", entry.wrt) };
+    say!("  {label:<12} {}", derivative.latex());
+    if Expression::parse(&derivative.latex()).is_err() {
+        return Err("the printed derivative does not parse back".to_owned());
+    }
+    if let Some((claim, right)) = entry.claim {
+        let verdict = check::check_derivative_claim(&expression, entry.wrt, claim, &notes_parameters());
+        match &verdict {
+            Ok(()) => say!("  notes claim: {claim}: right"),
+            Err(error) => say!("  notes claim: {claim}: wrong: {}", error.message),
+        }
+        if verdict.is_ok() != right {
+            return Err(format!(
+                "the notes' claim {claim} is {}, but texgrad judged otherwise",
+                if right { "right" } else { "wrong" }
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The formula a command was given: the argument itself, or standard input for `-`.
@@ -87,8 +190,8 @@ pub fn formula_argument(argument: String) -> Result<String, ExitCode> {
 pub fn parse(formula: &str) -> ExitCode {
     match texgrad::parse(formula) {
         Ok(parsed) => {
-            println!("{}", print::formula_latex(&parsed));
-            println!("{}", print::formula_sexpr(&parsed));
+            say!("{}", print::formula_latex(&parsed));
+            say!("{}", print::formula_sexpr(&parsed));
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -152,7 +255,7 @@ pub fn diff(formula: &str, wrt: Option<&str>, format: Format, second: bool, vjp:
     });
     match result {
         Ok(printed) => {
-            println!("{}", printed.trim_end());
+            say!("{}", printed.trim_end());
             ExitCode::SUCCESS
         }
         Err(error) => refuse(formula, &error),
@@ -208,7 +311,7 @@ pub fn eval(formula: &str, at: &[String], derivative: Option<&str>) -> ExitCode 
     match result {
         Ok(values) => {
             let values: Vec<String> = values.iter().map(|value| format!("{value:e}")).collect();
-            println!("{}", values.join(" "));
+            say!("{}", values.join(" "));
             ExitCode::SUCCESS
         }
         Err(error) => refuse(formula, &error),
