@@ -3,6 +3,19 @@
 //! generator grows (issues 4 and 5), the `Activation` and `Loss` traits, slice kernels and the
 //! built-in catalog, itself written with the macros.
 
+// Generated code names the runtime `::texgrad::__private`, in user crates and here alike.
+extern crate self as texgrad;
+
 pub mod float;
+pub mod traits;
 
 pub use float::Float;
+pub use traits::{Activation, ActivationFromOutput};
+
+/// What generated code calls, under one path (`::texgrad::__private`) that user code does not
+/// use directly.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::float::Float;
+    pub use crate::traits::{Activation, ActivationFromOutput};
+}

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use texgrad_grammar::ast::{Condition, Expr, ExprKind};
 use texgrad_grammar::{Context, Formula};
 
 use crate::error::EngineError;
@@ -129,4 +130,57 @@ pub fn check_chain(parsed: &Formula, expression: &Expression, scope: &Scope, for
         }
     }
     Ok(())
+}
+
+/// Check that every `cases` of the formula covers the real line: at every sample point (both
+/// sides of every boundary, and far out), some row applies. The last row is not a silent
+/// fallback: a gap is an error that names a point in it.
+pub fn check_cases_cover(expression: &Expression, inputs: &[String], parameters: &Bindings) -> Result<(), EngineError> {
+    let Some(source) = expression.source() else { return Ok(()) };
+    let (graph, root) = expression.graph();
+    let mut graph = graph.clone();
+    let mut points = sample_points(&graph, root);
+    points.extend([-1e6, 1e6]);
+    let mut cases_nodes = Vec::new();
+    collect_cases(source, &mut cases_nodes);
+    for cases in cases_nodes {
+        let ExprKind::Cases(rows) = &cases.kind else { continue };
+        if rows.iter().any(|row| row.condition == Condition::Otherwise) {
+            continue;
+        }
+        let conditions: Vec<Id> = rows
+            .iter()
+            .map(|row| lower::lower_condition(&mut graph, &row.condition, &Scope::default()))
+            .collect::<Result<_, _>>()?;
+        for &x in &points {
+            let bindings = inputs.iter().fold(parameters.clone(), |bindings, input| bindings.scalar(input, x));
+            let mut holds = false;
+            for &condition in &conditions {
+                match crate::eval::evaluate(&graph, condition, &bindings, &Default::default()) {
+                    Ok(value) if value != 0.0 => holds = true,
+                    Ok(_) => {}
+                    // Conditions over vectors or unbound names are not checked here.
+                    Err(_) => holds = true,
+                }
+            }
+            if !holds {
+                let at: Vec<String> = inputs.iter().map(|input| format!("{input} = {x}")).collect();
+                return Err(EngineError::at(
+                    cases.span,
+                    format!("the cases do not cover the real line: no row applies at {}", at.join(", ")),
+                )
+                .with_hint(r"add a row for it, or end with `value, & \text{otherwise}`"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn collect_cases<'e>(expr: &'e Expr, found: &mut Vec<&'e Expr>) {
+    if let ExprKind::Cases(_) = expr.kind {
+        found.push(expr);
+    }
+    for child in expr.children() {
+        collect_cases(child, found);
+    }
 }

@@ -22,11 +22,13 @@ pub struct EmitOptions {
     pub float_trait: TokenStream,
     /// The float type parameter (`F`).
     pub float_type: TokenStream,
+    /// The visibility of emitted functions (`pub`).
+    pub visibility: TokenStream,
 }
 
 impl Default for EmitOptions {
     fn default() -> Self {
-        EmitOptions { float_trait: quote!(::texgrad::Float), float_type: quote!(F) }
+        EmitOptions { float_trait: quote!(::texgrad::Float), float_type: quote!(F), visibility: quote!(pub) }
     }
 }
 

@@ -36,6 +36,7 @@ pub mod diff;
 pub mod emit;
 mod error;
 pub mod eval;
+pub mod generate;
 pub mod ir;
 pub mod lower;
 pub mod output;
@@ -293,7 +294,7 @@ impl Expression {
         let roots: Vec<Id> = all.iter().map(|expression| expression.root).collect();
         let emitted = emit::emit(&largest.graph, &roots, options)?;
         let name = emit::identifier(name);
-        let (float, float_trait) = (&options.float_type, &options.float_trait);
+        let (float, float_trait, visibility) = (&options.float_type, &options.float_trait, &options.visibility);
         let parameters = arguments.iter().map(|argument| {
             let argument = emit::identifier(argument);
             quote::quote!(#argument: #float)
@@ -310,7 +311,7 @@ impl Expression {
             // Literals are correctly rounded constants (clippy would ask for `FRAC_1_SQRT_2`), and
             // the emitter brackets every operation rather than track precedence.
             #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
-            pub fn #name<#float: #float_trait>(#(#parameters),*) -> #output {
+            #visibility fn #name<#float: #float_trait>(#(#parameters),*) -> #output {
                 #statements
                 #body
             }

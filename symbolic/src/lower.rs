@@ -148,6 +148,12 @@ fn lower_at_depth(graph: &mut Graph, expr: &Expr, scope: &Scope, depth: usize) -
     })
 }
 
+/// A `cases` row's condition, lowered (1 for `\text{otherwise}`).
+pub fn lower_condition(graph: &mut Graph, condition: &Condition, scope: &Scope) -> Result<Id, EngineError> {
+    let mut recurse = |graph: &mut Graph, expr: &Expr| lower(graph, expr, scope);
+    self::condition(graph, condition, &mut recurse)
+}
+
 fn condition(
     graph: &mut Graph,
     condition: &Condition,

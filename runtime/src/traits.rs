@@ -1,0 +1,101 @@
+//! The traits generated types implement, with the slice kernels written once.
+
+use crate::Float;
+
+/// A scalar activation `y = f(x)` with its parameters: what `define_activation!` generates for
+/// a single-input definition (`Sigmoid`, `LeakyRelu { a }`).
+pub trait Activation<F: Float> {
+    /// `f(x)`.
+    fn value(&self, x: F) -> F;
+
+    /// `f'(x)`.
+    fn derivative(&self, x: F) -> F;
+
+    /// `f''(x)`.
+    fn second_derivative(&self, x: F) -> F;
+
+    /// `(f(x), f'(x))`, sharing their common work.
+    fn value_and_derivative(&self, x: F) -> (F, F) {
+        (self.value(x), self.derivative(x))
+    }
+
+    /// The names of the parameters, in declaration order.
+    fn parameter_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// `∂f/∂p(x)` for each parameter `p`, in declaration order, into `gradient`.
+    ///
+    /// # Panics
+    /// If `gradient` is not as long as [`Self::parameter_names`].
+    fn derivative_wrt_parameters(&self, x: F, gradient: &mut [F]) {
+        let _ = x;
+        assert_eq!(
+            gradient.len(),
+            0,
+            "this activation has no parameters, but the gradient has {} elements",
+            gradient.len()
+        );
+    }
+
+    /// `y_i = f(x_i)`.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn forward(&self, x: &[F], y: &mut [F]) {
+        assert_eq!(x.len(), y.len(), "forward: x has {} elements but y has {}", x.len(), y.len());
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = self.value(x);
+        }
+    }
+
+    /// `dx_i = f'(x_i) dy_i`.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn backward(&self, x: &[F], dy: &[F], dx: &mut [F]) {
+        assert_eq!(x.len(), dy.len(), "backward: x has {} elements but dy has {}", x.len(), dy.len());
+        assert_eq!(x.len(), dx.len(), "backward: x has {} elements but dx has {}", x.len(), dx.len());
+        for ((dx, &x), &dy) in dx.iter_mut().zip(x).zip(dy) {
+            *dx = self.derivative(x) * dy;
+        }
+    }
+
+    /// `y_i = f(x_i)` and `dydx_i = f'(x_i)` in one pass.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn forward_with_derivative(&self, x: &[F], y: &mut [F], dydx: &mut [F]) {
+        assert_eq!(x.len(), y.len(), "forward_with_derivative: x has {} elements but y has {}", x.len(), y.len());
+        assert_eq!(
+            x.len(),
+            dydx.len(),
+            "forward_with_derivative: x has {} elements but dydx has {}",
+            x.len(),
+            dydx.len()
+        );
+        for ((y, dydx), &x) in y.iter_mut().zip(dydx.iter_mut()).zip(x) {
+            (*y, *dydx) = self.value_and_derivative(x);
+        }
+    }
+}
+
+/// An activation whose derivative can be written through its output alone (`σ' = y(1 - y)`),
+/// for backward passes that keep only outputs. That form cancels where the function saturates;
+/// [`Activation::backward`] does not.
+pub trait ActivationFromOutput<F: Float>: Activation<F> {
+    /// `f'` at the input whose output is `y`.
+    fn derivative_from_output(&self, y: F) -> F;
+
+    /// `dx_i = f'(x_i) dy_i` from the outputs `y_i = f(x_i)`.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn backward_from_output(&self, y: &[F], dy: &[F], dx: &mut [F]) {
+        assert_eq!(y.len(), dy.len(), "backward_from_output: y has {} elements but dy has {}", y.len(), dy.len());
+        assert_eq!(y.len(), dx.len(), "backward_from_output: y has {} elements but dx has {}", y.len(), dx.len());
+        for ((dx, &y), &dy) in dx.iter_mut().zip(y).zip(dy) {
+            *dx = self.derivative_from_output(y) * dy;
+        }
+    }
+}
