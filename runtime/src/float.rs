@@ -46,6 +46,8 @@ pub trait Float:
     fn zero() -> Self;
     /// 1.
     fn one() -> Self;
+    /// Positive infinity.
+    fn infinity() -> Self;
 
     /// `e^x`.
     fn exp(self) -> Self;
@@ -163,6 +165,10 @@ macro_rules! impl_float {
             #[inline(always)]
             fn one() -> Self {
                 1.0
+            }
+            #[inline(always)]
+            fn infinity() -> Self {
+                <$float>::INFINITY
             }
             #[inline(always)]
             fn exp(self) -> Self {

@@ -10,12 +10,12 @@ pub mod float;
 pub mod traits;
 
 pub use float::Float;
-pub use traits::{Activation, ActivationFromOutput};
+pub use traits::{Activation, ActivationFromOutput, Loss, VectorActivation};
 
 /// What generated code calls, under one path (`::texgrad::__private`) that user code does not
 /// use directly.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::float::Float;
-    pub use crate::traits::{Activation, ActivationFromOutput};
+    pub use crate::traits::{Activation, ActivationFromOutput, Loss, VectorActivation};
 }

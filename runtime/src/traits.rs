@@ -99,3 +99,35 @@ pub trait ActivationFromOutput<F: Float>: Activation<F> {
         }
     }
 }
+
+/// A vector activation `out = f(z)` with its parameters (`Softmax`): what `define_activation!`
+/// generates for a definition with a free index.
+pub trait VectorActivation<F: Float> {
+    /// `out_i = f(z)_i`.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn forward(&self, z: &[F], out: &mut [F]);
+
+    /// The vector-Jacobian product `dz_k = \sum_i dy_i ∂f_i/∂z_k`.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn backward(&self, z: &[F], dy: &[F], dz: &mut [F]);
+}
+
+/// A loss of a prediction against a target (`Mse`): what `define_loss!` generates for a
+/// definition over two vectors.
+pub trait Loss<F: Float> {
+    /// The loss.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn value(&self, prediction: &[F], target: &[F]) -> F;
+
+    /// The gradient with respect to the prediction, into `gradient`.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn gradient(&self, prediction: &[F], target: &[F], gradient: &mut [F]);
+}

@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 
 use crate::constant::{self, DoubleDouble};
 use crate::error::EngineError;
-use crate::ir::{Compare, Constant, Func, Graph, Id, Node, Rational};
+use crate::ir::{Compare, Constant, Func, Graph, Id, Index, Node, Rational};
 
 /// Where generated code finds the runtime, and what its float type is called.
 #[derive(Clone, Debug)]
@@ -58,13 +58,17 @@ pub fn emit(graph: &Graph, roots: &[Id], options: &EmitOptions) -> Result<Emitte
             stack.push(child);
         }
     }
+    let free = free_indices(graph);
     let mut emitter = Emitter { graph, options, names: HashMap::new() };
     let mut statements = TokenStream::new();
     for index in 0..graph.len() {
-        if !reachable[index] || uses[index] < 2 {
+        let id = graph_id(graph, index);
+        // Shared nodes get a `let`; so does every sum over an index that no enclosing loop
+        // needs, so that `\sum_j e^{z_j}` is computed once, not once per output element.
+        let loop_work = matches!(graph.node(id), Node::Sum(..) | Node::LogSumExp(..));
+        if !reachable[index] || (uses[index] < 2 && !loop_work) || !free[index].is_empty() {
             continue;
         }
-        let id = graph_id(graph, index);
         if is_leaf(graph.node(id)) || constant::fold(graph, id).is_some() {
             continue;
         }
@@ -75,6 +79,51 @@ pub fn emit(graph: &Graph, roots: &[Id], options: &EmitOptions) -> Result<Emitte
     }
     let results = roots.iter().map(|&root| emitter.reference(root)).collect::<Result<_, _>>()?;
     Ok(Emitted { statements, results })
+}
+
+/// The indices each node depends on (free in it), in arena order.
+fn free_indices(graph: &Graph) -> Vec<Vec<Index>> {
+    let mut free: Vec<Vec<Index>> = Vec::with_capacity(graph.len());
+    for index in 0..graph.len() {
+        let id = graph_id(graph, index);
+        let mut own: Vec<Index> = match graph.node(id) {
+            Node::Element(_, indices) => indices.clone(),
+            Node::Delta(a, b) => vec![*a, *b],
+            _ => graph.children(id).into_iter().flat_map(|child| free[child.index()].clone()).collect(),
+        };
+        if let Node::Sum(bound, _) | Node::LogSumExp(bound, _) = graph.node(id) {
+            own.retain(|index| index != bound);
+        }
+        own.sort_unstable();
+        own.dedup();
+        free.push(own);
+    }
+    free
+}
+
+/// The loop variable of an index (`i_index`), a `usize`.
+pub fn index_variable(index: Index) -> Ident {
+    format_ident!("{}_index", index)
+}
+
+/// Whether an index runs over the rows (`m`) of a matrix in `body`: it is the first of two
+/// indices somewhere; otherwise it runs over the vector length (`n`).
+pub fn runs_over_rows(graph: &Graph, body: Id, index: Index) -> bool {
+    let mut stack = vec![body];
+    let mut seen = vec![false; graph.len()];
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        if let Node::Element(_, indices) = graph.node(id)
+            && indices.len() == 2
+            && indices[0] == index
+        {
+            return true;
+        }
+        stack.extend(graph.children(id));
+    }
+    false
 }
 
 /// The id of the node at `index` (ids are arena positions).
@@ -161,6 +210,10 @@ impl Emitter<'_> {
             }
             Node::Constant(Constant::E) => self.literal(std::f32::consts::E, std::f64::consts::E),
             Node::Constant(Constant::Pi) => self.literal(std::f32::consts::PI, std::f64::consts::PI),
+            Node::Symbol(name) if name == "n" || name == "m" => {
+                let name = identifier(name);
+                self.call("from_usize", &[quote!(#name)])
+            }
             Node::Symbol(name) => {
                 let name = identifier(name);
                 quote!(#name)
@@ -246,12 +299,73 @@ impl Emitter<'_> {
                     (self.reference(*condition)?, self.reference(*then)?, self.reference(*otherwise)?);
                 quote!((if #condition { #then } else { #otherwise }))
             }
-            Node::Element(..) | Node::Sum(..) | Node::LogSumExp(..) | Node::Delta(..) => {
-                return Err(EngineError::new(
-                    "vector and matrix formulas are emitted with their loops by the macros, not as scalar code",
-                ));
+            // Vector forms: generated functions bind `n` (and `m` for matrices) as `usize`, the
+            // slices by their input names, and loop variables `i_index`, ...
+            Node::Element(name, indices) => {
+                let name = identifier(name);
+                match indices.as_slice() {
+                    [column] => {
+                        let column = index_variable(*column);
+                        quote!(#name[#column])
+                    }
+                    [row, column] => {
+                        let (row, column) = (index_variable(*row), index_variable(*column));
+                        quote!(#name[#row * n + #column])
+                    }
+                    _ => return Err(EngineError::new(format!("`{name}` has more than two indices"))),
+                }
+            }
+            Node::Delta(a, b) => {
+                let (a, b) = (index_variable(*a), index_variable(*b));
+                let (one, zero) = (self.call("one", &[]), self.call("zero", &[]));
+                quote!((if #a == #b { #one } else { #zero }))
+            }
+            Node::Sum(index, body) => {
+                let length = self.length(*index, *body);
+                let variable = index_variable(*index);
+                let body = self.reference(*body)?;
+                let zero = self.call("zero", &[]);
+                quote!({
+                    let mut total = #zero;
+                    for #variable in 0..#length {
+                        total += #body;
+                    }
+                    total
+                })
+            }
+            Node::LogSumExp(index, exponent) => {
+                // The maximum first, so that no exponential overflows.
+                let length = self.length(*index, *exponent);
+                let variable = index_variable(*index);
+                let exponent = self.reference(*exponent)?;
+                let (zero, infinity) = (self.call("zero", &[]), self.call("infinity", &[]));
+                let exp = self.call("exp", &[quote!((#exponent - largest))]);
+                let ln = self.call("ln", &[quote!(total)]);
+                quote!({
+                    let mut largest = -#infinity;
+                    for #variable in 0..#length {
+                        let value = #exponent;
+                        if value > largest {
+                            largest = value;
+                        }
+                    }
+                    if largest == #infinity || largest == -#infinity {
+                        largest
+                    } else {
+                        let mut total = #zero;
+                        for #variable in 0..#length {
+                            total += #exp;
+                        }
+                        largest + #ln
+                    }
+                })
             }
         })
+    }
+
+    /// The `usize` length an index runs over.
+    fn length(&self, index: Index, body: Id) -> TokenStream {
+        if runs_over_rows(self.graph, body, index) { quote!(m) } else { quote!(n) }
     }
 
     /// `c · rest` for a positive rational `c`.

@@ -189,11 +189,15 @@ fn generate_one(
     };
     let vector = !expression.names().1.is_empty();
     let items = match (flavor, vector) {
-        (_, false) => scalar_items(definition, &expression, &defaults, options)?,
-        (Flavor::Activation, true) | (Flavor::Loss, true) => {
-            return Err(at_formula(EngineError::new(
-                "vector activations and losses are not generated yet: the vector code generator is still being built",
-            )));
+        (Flavor::Activation, false) => scalar_items(definition, &expression, &defaults, options)?,
+        (Flavor::Activation, true) => vector_items(definition, &expression, options)?,
+        (Flavor::Loss, true) => loss_items(definition, &expression, options)?,
+        (Flavor::Loss, false) => {
+            return Err(at_formula(
+                EngineError::new("a loss compares vectors: its inputs must carry an index").with_hint(
+                    r"write \frac{1}{n}\sum_i (y_i - \hat{y}_i)^2, or define a scalar function with define_activation!",
+                ),
+            ));
         }
     };
     Ok((items, lowered))
@@ -522,4 +526,358 @@ pub fn stub(definition: &Definition, options: &EmitOptions) -> TokenStream {
         #[allow(dead_code)]
         #visibility struct #type_ident;
     }
+}
+
+/// The shape of a definition's vector inputs: every input indexed, all with the same number of
+/// indices (1 for vectors, 2 for row-major matrices).
+fn vector_rank(definition: &Definition, expression: &Expression) -> Outcome<usize> {
+    let (scalars, vectors) = expression.names();
+    for input in &definition.inputs {
+        if scalars.contains(input) {
+            return Err(at_formula(
+                EngineError::new(format!("the input `{input}` is used without an index"))
+                    .with_hint(format!("index it, as in {input}_i; scalars are parameters, after `;`")),
+            ));
+        }
+    }
+    let ranks: Vec<usize> = definition.inputs.iter().filter_map(|input| vectors.get(input).copied()).collect();
+    match ranks.as_slice() {
+        [first, rest @ ..] if rest.iter().all(|rank| rank == first) && *first <= 2 => Ok(*first),
+        [] => Err(at_formula(EngineError::new("the formula uses none of its inputs"))),
+        _ => Err(at_formula(EngineError::new(
+            "the inputs must all be vectors (one index) or all matrices (two indices)",
+        ))),
+    }
+}
+
+/// The pieces shared by the vector functions: argument lists, length checks, `n` and `m`.
+struct VectorSignature {
+    /// `z: &[F], ..., alpha: F, ...`.
+    parameters: Vec<TokenStream>,
+    /// Length checks and the bindings of `n` and `m`.
+    prelude: TokenStream,
+}
+
+fn vector_signature(
+    definition: &Definition,
+    rank: usize,
+    extra_slices: &[&str],
+    options: &EmitOptions,
+) -> VectorSignature {
+    let float = &options.float_type;
+    let name = &definition.name;
+    let slices: Vec<String> =
+        definition.inputs.iter().cloned().chain(extra_slices.iter().map(|slice| slice.to_string())).collect();
+    let mut parameters: Vec<TokenStream> = Vec::new();
+    for input in &definition.inputs {
+        let ident = identifier(input);
+        parameters.push(quote!(#ident: &[#float]));
+    }
+    for (parameter, _) in &definition.parameters {
+        let ident = identifier(parameter);
+        parameters.push(quote!(#ident: #float));
+    }
+    if rank == 2 {
+        parameters.push(quote!(n: usize));
+    }
+    let first = identifier(&slices[0]);
+    let checks = slices[1..].iter().map(|slice| {
+        let ident = identifier(slice);
+        let (first_name, other) = (&slices[0], slice);
+        quote! {
+            ::core::assert_eq!(
+                #first.len(), #ident.len(),
+                "{}: `{}` has {} elements but `{}` has {}", #name, #first_name, #first.len(), #other, #ident.len()
+            );
+        }
+    });
+    let lengths = if rank == 2 {
+        quote! {
+            ::core::assert!(
+                n > 0 && #first.len() % n == 0,
+                "{}: the row length n = {} does not divide the {} elements", #name, n, #first.len()
+            );
+            let m = #first.len() / n;
+        }
+    } else {
+        quote!(let n = #first.len();)
+    };
+    VectorSignature { parameters, prelude: quote!(#(#checks)* #lengths) }
+}
+
+/// `out[..] = result` over the free indices of a gradient (one for vectors, two for matrices).
+fn store_loop(free: &[char], rank: usize, result: &TokenStream, out: &Ident) -> TokenStream {
+    match (free, rank) {
+        ([index], 1) => {
+            let variable = crate::emit::index_variable(*index);
+            quote!(for #variable in 0..n { #out[#variable] = #result; })
+        }
+        ([row, column], 2) => {
+            let (row, column) = (crate::emit::index_variable(*row), crate::emit::index_variable(*column));
+            quote!(for #row in 0..m { for #column in 0..n { #out[#row * n + #column] = #result; } })
+        }
+        _ => quote!(::core::compile_error!("texgrad: unexpected indices in a gradient");),
+    }
+}
+
+/// A generated function over slices: its name, signature and extra arguments, body, return
+/// type and docs.
+struct LoopFunction<'a> {
+    name: &'a Ident,
+    signature: &'a VectorSignature,
+    extra: &'a [TokenStream],
+    body: TokenStream,
+    output: TokenStream,
+    docs: TokenStream,
+}
+
+fn loop_function(function: LoopFunction<'_>, attributes: &TokenStream, options: &EmitOptions) -> TokenStream {
+    let LoopFunction { name: function, signature, extra, body, output, docs } = function;
+    let (float, float_trait, visibility) = (&options.float_type, &options.float_trait, &options.visibility);
+    let parameters = &signature.parameters;
+    let prelude = &signature.prelude;
+    quote! {
+        #attributes
+        #docs
+        #[allow(unused_parens, unused_variables, clippy::double_parens, clippy::approx_constant, clippy::needless_range_loop)]
+        #visibility fn #function<#float: #float_trait>(#(#parameters,)* #(#extra),*) #output {
+            #prelude
+            #body
+        }
+    }
+}
+
+/// A vector activation: the function into `out`, and its vector-Jacobian product.
+fn vector_items(definition: &Definition, expression: &Expression, options: &EmitOptions) -> Outcome<TokenStream> {
+    let rank = vector_rank(definition, expression)?;
+    let free = expression.free_indices();
+    if rank != 1 || free.len() != 1 {
+        return Err(at_formula(
+            EngineError::new("a vector activation maps a vector to a vector: one input index, one free output index")
+                .with_hint(r"write it over z_i, as \frac{e^{z_i}}{\sum_j e^{z_j}}"),
+        ));
+    }
+    if definition.inputs.len() != 1 {
+        return Err((Place::Input(1), EngineError::new("a vector activation takes one vector input")));
+    }
+    let name = &definition.name;
+    let float = &options.float_type;
+    let options = &EmitOptions { visibility: definition.visibility.clone(), ..options.clone() };
+    let attributes = &definition.attributes;
+    let input = &definition.inputs[0];
+    let out = format_ident!("out");
+    let mut tokens = TokenStream::new();
+
+    let value = crate::emit::emit(expression.graph().0, &[expression.graph().1], options).map_err(at_formula)?;
+    let signature = vector_signature(definition, rank, &["out"], options);
+    let (statements, result) = (&value.statements, &value.results[0]);
+    let store = store_loop(&free, rank, result, &out);
+    let mut lines =
+        vec![format!("`{name}`: writes `out_i` for every `i`, generated by texgrad from `{}`.", definition.formula)];
+    lines.extend(latex_block("Computes", &expression.latex()));
+    lines.extend(parameter_doc(definition));
+    lines.push(String::new());
+    lines.push("# Panics".to_owned());
+    lines.push("If the slices' lengths differ.".to_owned());
+    let function = identifier(name);
+    let extra = [quote!(#out: &mut [#float])];
+    let body = quote!(#statements #store);
+    let docs = doc_lines(&lines);
+    let item = LoopFunction { name: &function, signature: &signature, extra: &extra, body, output: quote!(), docs };
+    tokens.extend(loop_function(item, attributes, options));
+
+    let cotangent = "dy";
+    if definition
+        .inputs
+        .iter()
+        .chain(definition.parameters.iter().map(|(name, _)| name))
+        .any(|name| name == cotangent || name == "dz")
+    {
+        return Err((Place::Name, EngineError::new("`dy` and `dz` name the backward pass's slices; rename the input")));
+    }
+    let vjp = expression.vector_jacobian_product(input, cotangent).map_err(at_formula)?;
+    let vjp_free = vjp.free_indices();
+    let emitted = crate::emit::emit(vjp.graph().0, &[vjp.graph().1], options).map_err(at_formula)?;
+    let gradient = format_ident!("d{}", input);
+    let signature = vector_signature(definition, rank, &[cotangent, &gradient.to_string()], options);
+    let dy = identifier(cotangent);
+    let (statements, result) = (&emitted.statements, &emitted.results[0]);
+    let store = store_loop(&vjp_free, rank, result, &gradient);
+    let derivative = format_ident!("{}_derivative", name);
+    let mut lines = vec![format!(
+        "The vector-Jacobian product of `{name}`: `{gradient}_k = \\sum_i dy_i ∂{name}_i/∂{input}_k`, generated by texgrad."
+    )];
+    lines.extend(latex_block("Computes", &vjp.latex()));
+    let extra = [quote!(#dy: &[#float]), quote!(#gradient: &mut [#float])];
+    let body = quote!(#statements #store);
+    let docs = doc_lines(&lines);
+    let item = LoopFunction { name: &derivative, signature: &signature, extra: &extra, body, output: quote!(), docs };
+    tokens.extend(loop_function(item, attributes, options));
+    tokens.extend(latex_constants(
+        name,
+        &[("", expression.latex()), ("_DERIVATIVE", vjp.latex())],
+        &definition.visibility,
+    ));
+
+    // The type.
+    let (type_tokens, type_use, impl_generics, self_parameters) = parameter_type(definition, expression, options);
+    tokens.extend(type_tokens);
+    let parameter_arguments = &self_parameters;
+    tokens.extend(quote! {
+        impl #impl_generics ::texgrad::__private::VectorActivation<#float> for #type_use {
+            #[inline]
+            fn forward(&self, z: &[#float], out: &mut [#float]) {
+                #function(z, #(#parameter_arguments,)* out)
+            }
+            #[inline]
+            fn backward(&self, z: &[#float], dy: &[#float], dz: &mut [#float]) {
+                #derivative(z, #(#parameter_arguments,)* dy, dz)
+            }
+        }
+    });
+    Ok(tokens)
+}
+
+/// A loss: its value, and its gradient with respect to every input.
+fn loss_items(definition: &Definition, expression: &Expression, options: &EmitOptions) -> Outcome<TokenStream> {
+    let rank = vector_rank(definition, expression)?;
+    if !expression.free_indices().is_empty() {
+        return Err(at_formula(
+            EngineError::new("a loss is a number: every index must be summed over")
+                .with_hint(r"sum over the index: \frac{1}{n}\sum_i ..."),
+        ));
+    }
+    let name = &definition.name;
+    let float = &options.float_type;
+    let options = &EmitOptions { visibility: definition.visibility.clone(), ..options.clone() };
+    let attributes = &definition.attributes;
+    let mut tokens = TokenStream::new();
+
+    let value = crate::emit::emit(expression.graph().0, &[expression.graph().1], options).map_err(at_formula)?;
+    let signature = vector_signature(definition, rank, &[], options);
+    let (statements, result) = (&value.statements, &value.results[0]);
+    let mut lines = vec![format!("The loss `{name}`, generated by texgrad from `{}`.", definition.formula)];
+    lines.extend(latex_block("Computes", &expression.latex()));
+    lines.extend(parameter_doc(definition));
+    if rank == 2 {
+        lines.push(String::new());
+        lines.push("The inputs are row-major matrices with rows of length `n`.".to_owned());
+    }
+    lines.push(String::new());
+    lines.push("# Panics".to_owned());
+    lines.push("If the slices' lengths differ.".to_owned());
+    let function = identifier(name);
+    let body = quote!(#statements #result);
+    let docs = doc_lines(&lines);
+    let item =
+        LoopFunction { name: &function, signature: &signature, extra: &[], body, output: quote!(-> #float), docs };
+    tokens.extend(loop_function(item, attributes, options));
+
+    let mut constants = vec![(String::new(), expression.latex())];
+    let mut gradient_functions = Vec::new();
+    for input in &definition.inputs {
+        let gradient = expression.derivative(input).map_err(at_formula)?;
+        let free = gradient.free_indices();
+        let emitted = crate::emit::emit(gradient.graph().0, &[gradient.graph().1], options).map_err(at_formula)?;
+        let out = format_ident!("out");
+        let signature = vector_signature(definition, rank, &["out"], options);
+        let (statements, result) = (&emitted.statements, &emitted.results[0]);
+        let store = store_loop(&free, rank, result, &out);
+        let function_name = format_ident!("{}_derivative_wrt_{}", name, input);
+        let mut lines = vec![format!(
+            "The gradient of the loss `{name}` with respect to `{input}`, into `out`, generated by texgrad."
+        )];
+        lines.extend(latex_block("Computes, for every element", &gradient.latex()));
+        let extra = [quote!(#out: &mut [#float])];
+        let body = quote!(#statements #store);
+        let docs = doc_lines(&lines);
+        let item =
+            LoopFunction { name: &function_name, signature: &signature, extra: &extra, body, output: quote!(), docs };
+        tokens.extend(loop_function(item, attributes, options));
+        constants.push((format!("_DERIVATIVE_WRT_{}", input.to_ascii_uppercase()), gradient.latex()));
+        gradient_functions.push(function_name);
+    }
+    let constants: Vec<(&str, String)> =
+        constants.iter().map(|(suffix, latex)| (suffix.as_str(), latex.clone())).collect();
+    tokens.extend(latex_constants(name, &constants, &definition.visibility));
+
+    let (type_tokens, type_use, impl_generics, self_parameters) = parameter_type(definition, expression, options);
+    tokens.extend(type_tokens);
+    if definition.inputs.len() == 2 && rank == 1 {
+        let gradient = &gradient_functions[0];
+        tokens.extend(quote! {
+            impl #impl_generics ::texgrad::__private::Loss<#float> for #type_use {
+                #[inline]
+                fn value(&self, prediction: &[#float], target: &[#float]) -> #float {
+                    #function(prediction, target #(, #self_parameters)*)
+                }
+                #[inline]
+                fn gradient(&self, prediction: &[#float], target: &[#float], gradient: &mut [#float]) {
+                    #gradient(prediction, target, #(#self_parameters,)* gradient)
+                }
+            }
+        });
+    }
+    Ok(tokens)
+}
+
+fn latex_constants(name: &str, constants: &[(&str, String)], visibility: &TokenStream) -> TokenStream {
+    constants
+        .iter()
+        .map(|(suffix, latex)| {
+            let constant = format_ident!("{}{}_LATEX", name.to_ascii_uppercase(), suffix);
+            let doc = format!("The LaTeX of `{name}`{}, simplified.", suffix.to_ascii_lowercase().replace('_', " "));
+            quote! { #[doc = #doc] #[allow(dead_code)] #visibility const #constant: &str = #latex; }
+        })
+        .collect()
+}
+
+/// The type holding a definition's parameters: its tokens, how to name it in an impl, the
+/// impl's generics, and the parameters as `self.` fields.
+fn parameter_type(
+    definition: &Definition,
+    expression: &Expression,
+    options: &EmitOptions,
+) -> (TokenStream, TokenStream, TokenStream, Vec<TokenStream>) {
+    let (float, float_trait) = (&options.float_type, &options.float_trait);
+    let name = &definition.name;
+    let visibility = &definition.visibility;
+    let attributes = &definition.attributes;
+    let type_ident = format_ident!("{}", type_name(name));
+    let mut lines = vec![format!("`{name}` with its parameters, generated by texgrad.")];
+    lines.extend(latex_block("Formula", &expression.latex()));
+    lines.extend(parameter_doc(definition));
+    let docs = doc_lines(&lines);
+    let parameters: Vec<Ident> = definition.parameters.iter().map(|(parameter, _)| identifier(parameter)).collect();
+    let self_parameters: Vec<TokenStream> = parameters.iter().map(|ident| quote!(self.#ident)).collect();
+    if parameters.is_empty() {
+        let tokens = quote! {
+            #attributes #docs
+            #[derive(Clone, Copy, Debug, Default, PartialEq)]
+            #visibility struct #type_ident;
+        };
+        return (tokens, quote!(#type_ident), quote!(<#float: #float_trait>), self_parameters);
+    }
+    let fields = parameters.iter().map(|ident| {
+        let doc = format!("The parameter `{ident}`.");
+        quote!(#[doc = #doc] pub #ident: #float)
+    });
+    let defaults = definition.parameters.iter().map(|(parameter, value)| {
+        let ident = identifier(parameter);
+        let (single, double) =
+            (proc_macro2::Literal::f32_suffixed(*value as f32), proc_macro2::Literal::f64_suffixed(*value));
+        quote!(#ident: <#float as #float_trait>::literal(#single, #double))
+    });
+    let tokens = quote! {
+        #attributes #docs
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        #visibility struct #type_ident<#float> { #(#fields),* }
+
+        impl<#float: #float_trait> ::core::default::Default for #type_ident<#float> {
+            fn default() -> Self {
+                Self { #(#defaults),* }
+            }
+        }
+    };
+    (tokens, quote!(#type_ident<#float>), quote!(<#float: #float_trait>), self_parameters)
 }
