@@ -77,7 +77,10 @@ pub fn check_derivative_claim(
             return Err(EngineError::new(format!(
                 "the claimed derivative is wrong: at {input} = {x}, the claim gives {got} but the derivative is {expected}"
             ))
-            .with_hint(format!("the derivative is {}", crate::print::latex(&graph, truth))));
+            .with_hint(format!("the derivative is {}", match function.derivative(input) {
+                Ok(simplified) => simplified.latex(),
+                Err(_) => crate::print::latex(&graph, truth),
+            })));
         }
     }
     if compared == 0 {

@@ -54,8 +54,14 @@ pub fn emit(graph: &Graph, roots: &[Id], options: &EmitOptions) -> Result<Emitte
             continue;
         }
         for child in graph.children(id) {
-            uses[child.index()] += 1;
-            stack.push(child);
+            // A sum writes a negative term `-c r` as a subtraction of `c r` (see
+            // `Emitter::expression`): the use is of `r`, and the negated node is never emitted.
+            let used = match (graph.node(id), split_coefficient(graph, child)) {
+                (Node::Add(_), (coefficient, rest)) if *coefficient.numer() < 0 && rest != child => rest,
+                _ => child,
+            };
+            uses[used.index()] += 1;
+            stack.push(used);
         }
     }
     let free = free_indices(graph);

@@ -364,23 +364,22 @@ pub fn tanhshrink_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn softshrink_fused<F: ::texgrad::Float>(lambda: F, x: F) -> (F, F, F) {
-    let t0 = (-(lambda));
-    let t1 = (x < t0);
-    let t2 = (x > lambda);
+    let t0 = (x < (-(lambda)));
+    let t1 = (x > lambda);
     (
-        (if t2 {
+        (if t1 {
             (x - lambda)
         } else {
-            (if t1 {
+            (if t0 {
                 (x + lambda)
             } else {
                 <F as ::texgrad::Float>::literal(0f32, 0f64)
             })
         }),
-        (if t2 {
+        (if t1 {
             <F as ::texgrad::Float>::literal(1f32, 1f64)
         } else {
-            (if t1 {
+            (if t0 {
                 <F as ::texgrad::Float>::literal(1f32, 1f64)
             } else {
                 <F as ::texgrad::Float>::literal(0f32, 0f64)

@@ -1,0 +1,5 @@
+texgrad::define_activation! {
+    pub fn power(x) = r"x^10";
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+texgrad::define_activation! {
+    pub fn square(x) = x * x;
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+texgrad::define_activation! {
+    pub fn square(x) = r"f(t) = x^2";
+}
+
+fn main() {}
