@@ -26,3 +26,8 @@ pub use texgrad_runtime::{Activation, ActivationFromOutput, Float, Loss, VectorA
 #[doc(hidden)]
 pub use texgrad_runtime::__private;
 pub use texgrad_symbolic as symbolic;
+
+/// The README's Rust examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -214,6 +214,24 @@ pub fn type_name(name: &str) -> String {
         .collect()
 }
 
+/// A usage example: the function called at 0.5 for every input, with the defaults.
+fn example(function: &str, definition: &Definition) -> Vec<String> {
+    let arguments: Vec<String> = definition
+        .inputs
+        .iter()
+        .map(|_| "0.5f64".to_owned())
+        .chain(definition.parameters.iter().map(|(_, value)| format!("{value:?}")))
+        .collect();
+    vec![
+        String::new(),
+        "Example:".to_owned(),
+        String::new(),
+        "```text".to_owned(),
+        format!("let value = {function}({});", arguments.join(", ")),
+        "```".to_owned(),
+    ]
+}
+
 /// A rustdoc block: the user's docs come through their attributes; this adds the formulas.
 fn doc_lines(lines: &[String]) -> TokenStream {
     lines.iter().map(|line| quote!(#[doc = #line])).collect()
@@ -306,6 +324,7 @@ fn scalar_items(
             lines.extend(formula_doc.clone());
         }
         lines.extend(parameters_doc.clone());
+        lines.extend(example(&function.name.to_string(), definition));
         let docs = doc_lines(&lines);
         let code = function
             .expression
