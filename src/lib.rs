@@ -21,7 +21,9 @@ pub use texgrad_grammar as grammar;
 pub use texgrad_grammar::{Context, ErrorKind, Formula, ParseError, parse, parse_with};
 pub use texgrad_macros::{define_activation, define_loss};
 pub use texgrad_runtime as runtime;
-pub use texgrad_runtime::{Activation, ActivationFromOutput, Float, Loss, VectorActivation};
+pub use texgrad_runtime::{
+    Activation, ActivationFromOutput, Float, Info, Kind, Loss, VectorActivation, activations, catalog, losses,
+};
 
 #[doc(hidden)]
 pub use texgrad_runtime::__private;

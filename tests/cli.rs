@@ -61,7 +61,8 @@ fn main_job_prints_the_notes_and_passes_its_self_check() {
     assert!(output.status.success(), "{}", text(&output.stdout));
     let stdout = text(&output.stdout);
     assert!(stdout.contains(r"canonical:   f(x) = \frac{1}{1 + e^{-x}}"), "{stdout}");
-    assert!(stdout.contains("self-check: 14 of 14 formulas"), "{stdout}");
+    assert!(stdout.contains("self-check: 59 of 59 catalog entries and notes' formulas"), "{stdout}");
+    assert!(stdout.contains("texgrad: the built-in catalog (45 definitions)"), "{stdout}");
     // The notes' mistakes are caught, their right claims accepted.
     assert!(
         stdout.contains("notes claim: f(x) - (1-f(x)): wrong: the claimed derivative is wrong: at x = "),

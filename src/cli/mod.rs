@@ -114,10 +114,31 @@ fn notes_parameters() -> Bindings {
     Bindings::default().scalar("a", 0.01).scalar("alpha", 1.0)
 }
 
-/// `texgrad` with no arguments: the notes' formulas parsed, differentiated and checked.
+/// `texgrad` with no arguments: the built-in catalog with its derivatives, then the notes'
+/// formulas parsed, differentiated and checked, with a self-check over both.
 pub fn demo() -> ExitCode {
-    say!("texgrad: the formulas of the original notes, parsed, differentiated and checked\n");
     let mut failures = Vec::new();
+    say!("texgrad: the built-in catalog ({} definitions)\n", texgrad::catalog().len());
+    for info in texgrad::catalog() {
+        say!("{} ({:?}, inputs: {})", info.name, info.kind, info.inputs.join(", "));
+        say!("  formula:     {}", info.formula);
+        if !info.parameters.is_empty() {
+            let parameters: Vec<String> =
+                info.parameters.iter().map(|(name, value)| format!("{name} = {value}")).collect();
+            say!("  parameters:  {}", parameters.join(", "));
+        }
+        say!("  computes:    {}", info.latex);
+        for (label, latex) in info.derivatives {
+            say!("  {label}: {latex}");
+            // Self-check: every printed derivative reads back as a formula.
+            if Expression::parse(latex).is_err() {
+                say!("  SELF-CHECK FAILED: the derivative above does not parse back");
+                failures.push(info.name);
+            }
+        }
+        say!();
+    }
+    say!("texgrad: the formulas of the original notes, parsed, differentiated and checked\n");
     for entry in NOTES {
         say!("{}", entry.name);
         say!("  written:     {}", entry.formula);
@@ -128,9 +149,9 @@ pub fn demo() -> ExitCode {
         say!();
     }
     say!(
-        "self-check: {} of {} formulas parse, round-trip, differentiate and judge the notes' claims correctly",
-        NOTES.len() - failures.len(),
-        NOTES.len()
+        "self-check: {} of {} catalog entries and notes' formulas parse, round-trip, differentiate and judge the notes' claims correctly",
+        texgrad::catalog().len() + NOTES.len() - failures.len(),
+        texgrad::catalog().len() + NOTES.len()
     );
     if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
