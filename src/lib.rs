@@ -17,6 +17,9 @@
 //! assert_eq!(texgrad::grammar::print::latex(formula.body()), r"\frac{1}{1 + e^{-x}}");
 //! ```
 
+#[cfg(feature = "cli")]
+pub mod accuracy;
+
 pub use texgrad_grammar as grammar;
 pub use texgrad_grammar::{Context, ErrorKind, Formula, ParseError, parse, parse_with};
 pub use texgrad_macros::{define_activation, define_loss};

@@ -6,6 +6,7 @@
 //!   rendered error on stderr with exit code 2 (`-` reads the formula from standard input).
 //! - `texgrad diff FORMULA [--wrt NAME] [--format latex|text|rust] [--second] [--vjp DY]`: the
 //!   simplified, stabilised derivative (or vector-Jacobian product).
+//! - `texgrad accuracy`: the accuracy report of the catalog's scalar activations.
 //! - `texgrad eval FORMULA --at x=0.5 [--at a=0.1] [--derivative NAME]`: the value in f64.
 
 use std::process::ExitCode;
@@ -50,6 +51,9 @@ enum Command {
         #[arg(long, value_name = "COTANGENT")]
         vjp: Option<String>,
     },
+    /// Measure the catalog's scalar activations against the 50-digit references, print the
+    /// report and write it to docs/accuracy.md (when run from the repository).
+    Accuracy,
     /// Evaluate a formula (or one of its derivatives) in f64.
     Eval {
         /// The formula, in LaTeX; `-` reads it from standard input.
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
             Ok(formula) => cli::diff(&formula, wrt.as_deref(), format, second, vjp.as_deref()),
             Err(code) => code,
         },
+        Some(Command::Accuracy) => cli::accuracy(),
         Some(Command::Eval { formula, at, derivative }) => match cli::formula_argument(formula) {
             Ok(formula) => cli::eval(&formula, &at, derivative.as_deref()),
             Err(code) => code,

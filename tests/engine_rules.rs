@@ -107,7 +107,7 @@ fn parameters() {
     check_diff_wrt(
         r"\frac{1}{\beta} \ln(1 + e^{\beta x})",
         "beta",
-        r"\frac{\beta x \sigma(\beta x) - \operatorname{softplus}(\beta x)}{\beta^{2}}",
+        r"\frac{x \sigma(\beta x)}{\beta} - \frac{\operatorname{softplus}(\beta x)}{\beta^{2}}",
     );
 }
 

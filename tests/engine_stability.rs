@@ -87,6 +87,14 @@ const CASES: &[Case] = &[
         bindings: || at(40.0),
         expected: 4.248354255291589e-18,
     },
+    // d/dx sech² x = tanh''(x) = -2 tanh(x) / cosh²(x): 0 in f64 at 800 (e^{-1600} underflows).
+    Case {
+        rule: "sinh-over-cosh",
+        formula: r"\frac{1}{\cosh^{2}(x)}",
+        derivative: Some("x"),
+        bindings: || at(800.0),
+        expected: 0.0,
+    },
     // ln(1e-200 / 1e200) = -400 ln 10.
     Case {
         rule: "log-of-quotient",

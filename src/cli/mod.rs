@@ -338,3 +338,22 @@ pub fn eval(formula: &str, at: &[String], derivative: Option<&str>) -> ExitCode 
         Err(error) => refuse(formula, &error),
     }
 }
+
+/// `texgrad accuracy`: the report on standard output, and in `docs/accuracy.md` when the
+/// repository's `docs/` folder is here.
+pub fn accuracy() -> ExitCode {
+    let report = texgrad::accuracy::report();
+    say!("{}", report.markdown);
+    for violation in &report.violations {
+        say!("outside the bounds: {violation}");
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/accuracy.md");
+    if path.parent().is_some_and(std::path::Path::is_dir) {
+        if let Err(error) = std::fs::write(&path, &report.markdown) {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            return ExitCode::FAILURE;
+        }
+        say!("written to {}", path.display());
+    }
+    if report.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

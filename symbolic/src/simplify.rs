@@ -60,8 +60,8 @@ fn factors(graph: &Graph, term: Id) -> Vec<Id> {
     }
 }
 
-/// `common-denominator`: `\frac{1}{B} - \frac{u}{B^2}` is `\frac{B - u}{B^2}`, which cancels
-/// when `B - u` folds (softsign's derivative becomes `\frac{1}{(1 + |x|)^2}`).
+/// `common-denominator`: `\frac{1}{B} - \frac{u}{B^2}` is `\frac{B - u}{B^2}`, kept only when
+/// terms of `B - u` cancel (softsign's derivative becomes `\frac{1}{(1 + |x|)^2}`).
 fn common_denominator(graph: &mut Graph, id: Id) -> Option<Id> {
     let Node::Add(terms) = graph.node(id).clone() else { return None };
     // Bases with negative integer exponents, and the deepest exponent of each.
@@ -86,6 +86,15 @@ fn common_denominator(graph: &mut Graph, id: Id) -> Option<Id> {
     let multiplier = graph.pow(base, multiplier_exponent);
     let numerator_terms: Vec<Id> = terms.iter().map(|&term| graph.product_of(vec![term, multiplier])).collect();
     let numerator = graph.sum_of(numerator_terms);
+    // Only where terms cancel: otherwise the common denominator is a larger power, which
+    // overflows sooner (mish'' over cosh^3 of softplus is inf/inf where its terms are finite).
+    let numerator_terms = match graph.node(numerator) {
+        Node::Add(terms) => terms.len(),
+        _ => 1,
+    };
+    if numerator_terms >= terms.len() {
+        return None;
+    }
     let denominator_exponent = graph.number(Rational::from_integer(deepest));
     let denominator = graph.pow(base, denominator_exponent);
     Some(graph.mul(numerator, denominator))

@@ -18,6 +18,7 @@
 //! | `tanh-complement` | `c + c \tanh u` → `2c σ(2u)` | cancellation for `u ≪ 0` (tanh-GELU at -10) |
 //! | `sigmoid-complement` | `c - c σ(u)` → `c σ(-u)` | `1 - σ(40)` rounds to 0 |
 //! | `sech-complement` | `c - c / \cosh^2 u` → `c \tanh^2 u` | cancellation near 0 (tanhshrink' at `10^{-5}`) |
+//! | `sinh-over-cosh` | `\sinh u / \cosh^k u` → `\tanh u / \cosh^{k-1} u` | `∞/∞` for `|u| > 710` (tanh'') |
 //! | `log-of-quotient` | `\ln(a/b)` → `\ln a - \ln b` | `a/b` overflows or underflows |
 //! | `log-sum-exp` | `\ln \sum_j e^{u_j}` → max-subtracted log-sum-exp | `e^{10^4}` overflows |
 //! | `softmax` | `e^{a} / \sum_j e^{u_j}` → `e^{a - LSE}` | `∞/∞` for logits of `10^4` |
@@ -51,6 +52,7 @@ pub const RULES: &[Rule] = &[
     Rule { name: "tanh-complement", apply: tanh_complement },
     Rule { name: "sigmoid-complement", apply: sigmoid_complement },
     Rule { name: "sech-complement", apply: sech_complement },
+    Rule { name: "sinh-over-cosh", apply: sinh_over_cosh },
     Rule { name: "softmax", apply: softmax },
     Rule { name: "xlogy", apply: xlogy },
     Rule { name: "series-near-zero", apply: series_near_zero },
@@ -325,6 +327,35 @@ fn sigmoid_complement(graph: &mut Graph, id: Id) -> Option<Id> {
     let constant = graph.number(constant);
     others.push(graph.mul(constant, sigmoid));
     Some(graph.sum_of(others))
+}
+
+/// `sinh-over-cosh`: `\sinh u \cosh^{-k} u` is `\tanh u \cosh^{1-k} u`.
+fn sinh_over_cosh(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Mul(factors) = graph.node(id).clone() else { return None };
+    for (sinh_position, &factor) in factors.iter().enumerate() {
+        let Node::Apply(Func::Sinh, u) = graph.node(factor).clone() else { continue };
+        let cosh = graph.apply(Func::Cosh, u);
+        for (position, &other) in factors.iter().enumerate() {
+            let Node::Pow(base, exponent) = graph.node(other).clone() else { continue };
+            let Some(k) = graph.rational(exponent).filter(|value| value.is_integer() && *value.numer() < 0) else {
+                continue;
+            };
+            if base != cosh {
+                continue;
+            }
+            let mut rest: Vec<Id> = factors
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| *index != sinh_position && *index != position)
+                .map(|(_, &factor)| factor)
+                .collect();
+            rest.push(graph.apply(Func::Tanh, u));
+            let remaining = graph.number(k + Rational::from_integer(1));
+            rest.push(graph.pow(cosh, remaining));
+            return Some(graph.product_of(rest));
+        }
+    }
+    None
 }
 
 /// `sech-complement`: `c - c \cosh^{-2} u` is `c \tanh^2 u`.

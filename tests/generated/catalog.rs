@@ -24,25 +24,17 @@ pub fn sigmoid_function_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn tanh_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::cosh(x);
-    (
-        <F as ::texgrad::Float>::tanh(x),
-        (<F as ::texgrad::Float>::one() / <F as ::texgrad::Float>::powi(t0, 2i32)),
-        (-(<F as ::texgrad::Float>::literal(2f32, 2f64)
-            * <F as ::texgrad::Float>::sinh(x)
-            / <F as ::texgrad::Float>::powi(t0, 3i32))),
-    )
+    let t0 = <F as ::texgrad::Float>::tanh(x);
+    let t1 = (<F as ::texgrad::Float>::one()
+        / <F as ::texgrad::Float>::powi(<F as ::texgrad::Float>::cosh(x), 2i32));
+    (t0, t1, (-(<F as ::texgrad::Float>::literal(2f32, 2f64) * t0 * t1)))
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn tanh_exponentials_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::cosh(x);
-    (
-        <F as ::texgrad::Float>::tanh(x),
-        (<F as ::texgrad::Float>::one() / <F as ::texgrad::Float>::powi(t0, 2i32)),
-        (-(<F as ::texgrad::Float>::literal(2f32, 2f64)
-            * <F as ::texgrad::Float>::sinh(x)
-            / <F as ::texgrad::Float>::powi(t0, 3i32))),
-    )
+    let t0 = <F as ::texgrad::Float>::tanh(x);
+    let t1 = (<F as ::texgrad::Float>::one()
+        / <F as ::texgrad::Float>::powi(<F as ::texgrad::Float>::cosh(x), 2i32));
+    (t0, t1, (-(<F as ::texgrad::Float>::literal(2f32, 2f64) * t0 * t1)))
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn softsign_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
@@ -205,16 +197,15 @@ pub fn mish_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     let t0 = <F as ::texgrad::Float>::softplus(x);
     let t1 = <F as ::texgrad::Float>::tanh(t0);
     let t2 = <F as ::texgrad::Float>::sigmoid(x);
-    let t3 = <F as ::texgrad::Float>::cosh(t0);
+    let t3 = (<F as ::texgrad::Float>::one()
+        / <F as ::texgrad::Float>::powi(<F as ::texgrad::Float>::cosh(t0), 2i32));
     (
         (x * t1),
-        (t1 + (x * t2 / <F as ::texgrad::Float>::powi(t3, 2i32))),
-        (((x * t2 * t3 * <F as ::texgrad::Float>::sigmoid((-(x))))
-            + (-(<F as ::texgrad::Float>::literal(2f32, 2f64) * x
-                * <F as ::texgrad::Float>::sinh(t0)
-                * <F as ::texgrad::Float>::powi(t2, 2i32)))
-            + (<F as ::texgrad::Float>::literal(2f32, 2f64) * t2 * t3))
-            / <F as ::texgrad::Float>::powi(t3, 3i32)),
+        (t1 + (x * t2 * t3)),
+        ((x * t2 * t3 * <F as ::texgrad::Float>::sigmoid((-(x))))
+            + (<F as ::texgrad::Float>::literal(2f32, 2f64) * t2 * t3)
+            + (-(<F as ::texgrad::Float>::literal(2f32, 2f64) * x * t1 * t3
+                * <F as ::texgrad::Float>::powi(t2, 2i32)))),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]

@@ -1,0 +1,287 @@
+//! Accuracy of the catalog's scalar activations against 50-digit references
+//! (`scripts/references.py`, output committed in `tests/references/scalar.tsv`): the bounds of
+//! SPEC section 4, checked point by point, and the report of median and maximum errors in ULP,
+//! beside the same figures for the textbook formula evaluated without the stabiliser.
+
+use std::fmt::Write as _;
+
+use crate::activations::*;
+use crate::symbolic::{Bindings, Expression};
+use crate::{Activation, Float};
+
+/// The references, one row per function, type and point.
+pub const REFERENCES: &str = include_str!("../tests/references/scalar.tsv");
+
+/// A reference value as a double-double `hi + lo`.
+#[derive(Clone, Copy, Debug)]
+pub struct Reference {
+    /// The nearest `f64`.
+    pub hi: f64,
+    /// The remainder.
+    pub lo: f64,
+}
+
+/// One row of the references.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The activation.
+    pub name: String,
+    /// `f32` or `f64`.
+    pub single: bool,
+    /// The input, exactly.
+    pub x: f64,
+    /// Value, first and second derivative.
+    pub references: [Reference; 3],
+    /// Whether a nonzero zero of the value, and of the first derivative, lies within 1e-3.
+    pub cancels: [bool; 2],
+}
+
+/// The references, parsed.
+pub fn rows() -> Vec<Row> {
+    REFERENCES
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [name, kind, x, value, first, second, value_cancels, first_cancels] = fields[..] else { return None };
+            let single = kind == "f32";
+            let x = if single {
+                f64::from(f32::from_bits(u32::from_str_radix(x, 16).ok()?))
+            } else {
+                f64::from_bits(u64::from_str_radix(x, 16).ok()?)
+            };
+            let pair = |text: &str| -> Option<Reference> {
+                let (hi, lo) = text.split_once(' ')?;
+                Some(Reference { hi: hi.parse().ok()?, lo: lo.parse().ok()? })
+            };
+            Some(Row {
+                name: name.to_owned(),
+                single,
+                x,
+                references: [pair(value)?, pair(first)?, pair(second)?],
+                cancels: [value_cancels == "1", first_cancels == "1"],
+            })
+        })
+        .collect()
+}
+
+/// The catalog's scalar activations with their default parameters, in `F`.
+pub fn activations<F: Float>() -> Vec<(&'static str, Box<dyn Activation<F>>)> {
+    vec![
+        ("sigmoid", Box::new(Sigmoid)),
+        ("tanh", Box::new(Tanh)),
+        ("softsign", Box::new(Softsign)),
+        ("relu", Box::new(Relu)),
+        ("leaky_relu", Box::new(LeakyRelu::<F>::default())),
+        ("prelu", Box::new(Prelu::<F>::default())),
+        ("elu", Box::new(Elu::<F>::default())),
+        ("gelu", Box::new(Gelu)),
+        ("gelu_tanh", Box::new(GeluTanh)),
+        ("silu", Box::new(Silu)),
+        ("swish", Box::new(Swish::<F>::default())),
+        ("mish", Box::new(Mish)),
+        ("softplus", Box::new(Softplus::<F>::default())),
+        ("selu", Box::new(Selu::<F>::default())),
+        ("celu", Box::new(Celu::<F>::default())),
+        ("relu6", Box::new(Relu6)),
+        ("hardtanh", Box::new(Hardtanh::<F>::default())),
+        ("hardsigmoid", Box::new(Hardsigmoid)),
+        ("hardswish", Box::new(Hardswish)),
+        ("log_sigmoid", Box::new(LogSigmoid)),
+        ("tanhshrink", Box::new(Tanhshrink)),
+        ("softshrink", Box::new(Softshrink::<F>::default())),
+        ("hardshrink", Box::new(Hardshrink::<F>::default())),
+    ]
+}
+
+/// The unit in the last place of `value` in the type.
+fn ulp(value: f64, single: bool) -> f64 {
+    if single {
+        let value = (value as f32).abs();
+        if !value.is_finite() {
+            return f64::from(f32::MAX);
+        }
+        f64::from(value.next_up() - value).max(f64::from(f32::from_bits(1)))
+    } else {
+        let value = value.abs();
+        if !value.is_finite() {
+            return f64::MAX;
+        }
+        (value.next_up() - value).max(f64::from_bits(1))
+    }
+}
+
+/// The error of `computed` against the reference, in ULP of the reference in the type.
+pub fn ulp_error(computed: f64, reference: Reference, single: bool) -> f64 {
+    if computed == reference.hi && reference.lo == 0.0 {
+        return 0.0;
+    }
+    if !computed.is_finite() || !reference.hi.is_finite() {
+        return if computed == reference.hi { 0.0 } else { f64::INFINITY };
+    }
+    let exact = if single { f64::from((reference.hi + reference.lo) as f32) } else { reference.hi };
+    let error = if single { (computed - exact).abs() } else { ((computed - reference.hi) - reference.lo).abs() };
+    error / ulp(exact, single)
+}
+
+/// Whether `computed` meets SPEC section 4's bound for this reference. `which` is 0 for the
+/// value, 1 for the first derivative, 2 for the second (the looser bound).
+pub fn within_bounds(computed: f64, row: &Row, which: usize, value: f64) -> bool {
+    let reference = row.references[which];
+    let exact = reference.hi + reference.lo;
+    if !exact.is_finite() {
+        return computed == exact;
+    }
+    if !computed.is_finite() {
+        return false;
+    }
+    let (relative, smallest_normal, unit) = if row.single {
+        (1e-4, f64::from(f32::MIN_POSITIVE), f64::from(f32::EPSILON))
+    } else {
+        (1e-9, f64::MIN_POSITIVE, f64::EPSILON)
+    };
+    let reference_in_type = if row.single { f64::from(exact as f32) } else { exact };
+    let error = if row.single { (computed - exact).abs() } else { ((computed - reference.hi) - reference.lo).abs() };
+    // Absolute: 16 ULP of max(1, |x|) (and |f(x)| for second derivatives).
+    let scale = if which == 2 { 1f64.max(row.x.abs()).max(value.abs()) } else { 1f64.max(row.x.abs()) };
+    let absolute = 16.0 * unit * scale;
+    if which == 2 || (which < 2 && row.cancels[which]) {
+        return error <= relative * exact.abs() || error <= absolute;
+    }
+    if reference_in_type.abs() < smallest_normal {
+        return error <= smallest_normal;
+    }
+    error <= relative * exact.abs()
+}
+
+/// One function's figures.
+#[derive(Clone, Debug, Default)]
+pub struct Figures {
+    /// Median and maximum ULP error of value, first and second derivative.
+    pub errors: [(f64, f64); 3],
+    /// Points outside the bounds.
+    pub violations: Vec<String>,
+}
+
+fn median_and_max(mut errors: Vec<f64>) -> (f64, f64) {
+    if errors.is_empty() {
+        return (0.0, 0.0);
+    }
+    errors.sort_by(f64::total_cmp);
+    (errors[errors.len() / 2], errors[errors.len() - 1])
+}
+
+/// Evaluate one activation over its rows in `F`.
+fn measure<F: Float>(name: &str, activation: &dyn Activation<F>, rows: &[Row]) -> Figures {
+    let mut errors: [Vec<f64>; 3] = Default::default();
+    let mut violations = Vec::new();
+    for row in rows {
+        let x = F::from_f64(row.x);
+        let computed = [activation.value(x), activation.derivative(x), activation.second_derivative(x)].map(F::to_f64);
+        for which in 0..3 {
+            errors[which].push(ulp_error(computed[which], row.references[which], row.single));
+            if !within_bounds(computed[which], row, which, computed[0]) {
+                let label = ["value", "first derivative", "second derivative"][which];
+                let reference = row.references[which].hi;
+                violations.push(format!(
+                    "{name} {label} ({}) at x = {:e}: {:e}, reference {:e}",
+                    if row.single { "f32" } else { "f64" },
+                    row.x,
+                    computed[which],
+                    reference
+                ));
+            }
+        }
+    }
+    let [value, first, second] = errors;
+    Figures { errors: [median_and_max(value), median_and_max(first), median_and_max(second)], violations }
+}
+
+/// The textbook formula of each scalar activation, evaluated without the stabiliser (`f64`).
+fn naive_figures(name: &str, rows: &[Row]) -> Option<[(f64, f64); 2]> {
+    let info = crate::runtime::catalog::find(name)?;
+    let expression = Expression::parse_naive(info.formula).ok()?;
+    let derivative = expression.naive_derivative(info.inputs[0]).ok()?;
+    let mut bindings = Bindings::default();
+    for (parameter, value) in info.parameters {
+        bindings = bindings.scalar(parameter, *value);
+    }
+    let mut value_errors = Vec::new();
+    let mut derivative_errors = Vec::new();
+    for row in rows.iter().filter(|row| !row.single) {
+        let at = bindings.clone().scalar(info.inputs[0], row.x);
+        let value = expression.evaluate(&at).unwrap_or(f64::NAN);
+        let first = derivative.evaluate(&at).unwrap_or(f64::NAN);
+        value_errors.push(ulp_error(value, row.references[0], false));
+        derivative_errors.push(ulp_error(first, row.references[1], false));
+    }
+    Some([median_and_max(value_errors), median_and_max(derivative_errors)])
+}
+
+/// The report: a table per function, and every point outside the bounds.
+pub struct Report {
+    /// The report as Markdown (`docs/accuracy.md`).
+    pub markdown: String,
+    /// Points outside SPEC section 4's bounds.
+    pub violations: Vec<String>,
+}
+
+fn ulps(value: f64) -> String {
+    if value.is_infinite() {
+        "∞".to_owned()
+    } else if value >= 1e6 {
+        format!("{value:.1e}")
+    } else if value >= 10.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+/// Measure every scalar activation in `f32` and `f64`.
+pub fn report() -> Report {
+    let rows = rows();
+    let mut violations = Vec::new();
+    let mut markdown = String::from(
+        "# Accuracy of the built-in scalar activations\n\n\
+         Errors in ULP against 50-digit references (`scripts/references.py`, committed in \
+         `tests/references/scalar.tsv`) at every grid point of SPEC section 4, with PyTorch's \
+         default parameters: median / maximum, for the value (f), the first (f') and the second \
+         derivative (f''), as generated by texgrad in `f32` and `f64`, and, for comparison, the \
+         textbook formula evaluated in `f64` without the stabiliser. `f32` results are measured \
+         against the correctly rounded `f32` reference, `f64` results against the exact value \
+         (so a correctly rounded `f64` result shows up to 0.5). An infinite error is a NaN \
+         or infinity where the reference is finite, or the reverse. Regenerate with \
+         `cargo run --release -- accuracy`, which also writes this file; \
+         `tests/accuracy.rs` fails if it is stale or if any point is outside the bounds.\n\n\
+         | function | f32 f | f32 f' | f32 f'' | f64 f | f64 f' | f64 f'' | textbook f64 f | textbook f64 f' |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    let singles = activations::<f32>();
+    let doubles = activations::<f64>();
+    for ((name, single), (_, double)) in singles.iter().zip(&doubles) {
+        let own: Vec<Row> = rows.iter().filter(|row| row.name == *name).cloned().collect();
+        let single_rows: Vec<Row> = own.iter().filter(|row| row.single).cloned().collect();
+        let double_rows: Vec<Row> = own.iter().filter(|row| !row.single).cloned().collect();
+        let f32_figures = measure(name, single.as_ref(), &single_rows);
+        let f64_figures = measure(name, double.as_ref(), &double_rows);
+        violations.extend(f32_figures.violations.iter().cloned());
+        violations.extend(f64_figures.violations.iter().cloned());
+        let cell = |(median, max): (f64, f64)| format!("{} / {}", ulps(median), ulps(max));
+        let naive = naive_figures(name, &own);
+        let _ = writeln!(
+            markdown,
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            cell(f32_figures.errors[0]),
+            cell(f32_figures.errors[1]),
+            cell(f32_figures.errors[2]),
+            cell(f64_figures.errors[0]),
+            cell(f64_figures.errors[1]),
+            cell(f64_figures.errors[2]),
+            naive.map_or("—".to_owned(), |naive| cell(naive[0])),
+            naive.map_or("—".to_owned(), |naive| cell(naive[1])),
+        );
+    }
+    let _ = write!(markdown, "\nPoints outside the bounds of SPEC section 4: {}.\n", violations.len());
+    Report { markdown, violations }
+}
