@@ -137,3 +137,35 @@ fn section_4_examples() {
     assert_eq!(cross_entropy(&[0.0f64, 1.0], &[1.0, 0.0]), f64::INFINITY);
     assert_eq!(kl_div(&[0.0f64, 1.0], &[0.5, 0.5]), std::f64::consts::LN_2);
 }
+
+#[test]
+fn slice_kernels_equal_the_scalar_functions_for_every_activation() {
+    let x: Vec<f64> =
+        (-400..400).map(|i| f64::from(i) * 0.0625).chain([-1000.0, -1e-300, 0.0, 1e-300, 1000.0]).collect();
+    let dy: Vec<f64> = x.iter().map(|x| (x * 1.3).sin()).collect();
+    for (name, activation) in texgrad::accuracy::activations::<f64>() {
+        let (mut y, mut dx, mut y2, mut dydx) =
+            (vec![0.0; x.len()], vec![0.0; x.len()], vec![0.0; x.len()], vec![0.0; x.len()]);
+        activation.forward(&x, &mut y);
+        activation.backward(&x, &dy, &mut dx);
+        activation.forward_with_derivative(&x, &mut y2, &mut dydx);
+        for i in 0..x.len() {
+            let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+            assert!(same(y[i], activation.value(x[i])), "{name} forward at {}", x[i]);
+            assert!(same(dx[i], activation.derivative(x[i]) * dy[i]), "{name} backward at {}", x[i]);
+            assert!(
+                same(y2[i], y[i]) && same(dydx[i], activation.derivative(x[i])),
+                "{name} forward_with_derivative at {}",
+                x[i]
+            );
+        }
+    }
+    let x32: Vec<f32> = x.iter().map(|&x| x as f32).collect();
+    for (name, activation) in texgrad::accuracy::activations::<f32>() {
+        let mut y = vec![0.0f32; x32.len()];
+        activation.forward(&x32, &mut y);
+        for i in 0..x32.len() {
+            assert!(y[i] == activation.value(x32[i]) || y[i].is_nan(), "{name} f32 forward at {}", x32[i]);
+        }
+    }
+}

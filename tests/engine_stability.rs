@@ -95,6 +95,14 @@ const CASES: &[Case] = &[
         bindings: || at(800.0),
         expected: 0.0,
     },
+    // ln cosh 1000 = 1000 - ln 2 (+ e^{-2000}).
+    Case {
+        rule: "log-cosh",
+        formula: r"\ln(\cosh x)",
+        derivative: None,
+        bindings: || at(1000.0),
+        expected: 999.3068528194401,
+    },
     // ln(1e-200 / 1e200) = -400 ln 10.
     Case {
         rule: "log-of-quotient",

@@ -65,7 +65,7 @@ pub fn emit(graph: &Graph, roots: &[Id], options: &EmitOptions) -> Result<Emitte
         }
     }
     let free = free_indices(graph);
-    let mut emitter = Emitter { graph, options, names: HashMap::new() };
+    let mut emitter = Emitter { graph, options, names: HashMap::new(), log_sum_exp_parts_named: HashMap::new() };
     let mut statements = TokenStream::new();
     for index in 0..graph.len() {
         let id = graph_id(graph, index);
@@ -78,9 +78,18 @@ pub fn emit(graph: &Graph, roots: &[Id], options: &EmitOptions) -> Result<Emitte
         if is_leaf(graph.node(id)) || constant::fold(graph, id).is_some() {
             continue;
         }
-        let expression = emitter.expression(id)?;
         let name = format_ident!("t{}", emitter.names.len());
-        statements.extend(quote!(let #name = #expression;));
+        if let Node::LogSumExp(index, exponent) = graph.node(id) {
+            // Kept as its two parts: `z_i - LSE` is then `(z_i - max) - ln Σ`, exact where
+            // `max + ln Σ` would round away the digits `z_i - LSE` keeps (logits of 1e4 in f32).
+            let parts = emitter.log_sum_exp_parts(*index, *exponent)?;
+            let (largest, logarithm) = (format_ident!("{}_max", name), format_ident!("{}_log", name));
+            statements.extend(quote!(let (#largest, #logarithm) = #parts; let #name = #largest + #logarithm;));
+            emitter.log_sum_exp_parts_named.insert(id, (largest, logarithm));
+        } else {
+            let expression = emitter.expression(id)?;
+            statements.extend(quote!(let #name = #expression;));
+        }
         emitter.names.insert(id, name);
     }
     let results = roots.iter().map(|&root| emitter.reference(root)).collect::<Result<_, _>>()?;
@@ -171,6 +180,8 @@ struct Emitter<'g> {
     graph: &'g Graph,
     options: &'g EmitOptions,
     names: HashMap<Id, Ident>,
+    /// Hoisted log-sum-exps, as the names of their maximum and their logarithm of the sum.
+    log_sum_exp_parts_named: HashMap<Id, (Ident, Ident)>,
 }
 
 impl Emitter<'_> {
@@ -227,8 +238,16 @@ impl Emitter<'_> {
             Node::Add(terms) => {
                 let mut positive = Vec::new();
                 let mut negative = Vec::new();
+                // Split log-sum-exps come last, part by part (see `emit`).
+                let mut parts = Vec::new();
                 for &term in terms {
                     let (coefficient, rest) = split_coefficient(graph, term);
+                    if let Some((largest, logarithm)) = self.log_sum_exp_parts_named.get(&rest)
+                        && (coefficient == Rational::from_integer(1) || coefficient == Rational::from_integer(-1))
+                    {
+                        parts.push((*coefficient.numer() < 0, largest.clone(), logarithm.clone()));
+                        continue;
+                    }
                     if *coefficient.numer() < 0 {
                         negative.push(self.scaled(-coefficient, rest)?);
                     } else {
@@ -244,6 +263,13 @@ impl Emitter<'_> {
                 };
                 for term in negative {
                     sum = quote!(#sum - #term);
+                }
+                for (subtract, largest, logarithm) in parts {
+                    sum = if subtract {
+                        quote!((#sum - #largest) - #logarithm)
+                    } else {
+                        quote!((#sum + #largest) + #logarithm)
+                    };
                 }
                 quote!((#sum))
             }
@@ -340,33 +366,41 @@ impl Emitter<'_> {
                 })
             }
             Node::LogSumExp(index, exponent) => {
-                // The maximum first, so that no exponential overflows.
-                let length = self.length(*index, *exponent);
-                let variable = index_variable(*index);
-                let exponent = self.reference(*exponent)?;
-                let (zero, infinity) = (self.call("zero", &[]), self.call("infinity", &[]));
-                let exp = self.call("exp", &[quote!((#exponent - largest))]);
-                let ln = self.call("ln", &[quote!(total)]);
+                let parts = self.log_sum_exp_parts(*index, *exponent)?;
                 quote!({
-                    let mut largest = -#infinity;
-                    for #variable in 0..#length {
-                        let value = #exponent;
-                        if value > largest {
-                            largest = value;
-                        }
-                    }
-                    if largest == #infinity || largest == -#infinity {
-                        largest
-                    } else {
-                        let mut total = #zero;
-                        for #variable in 0..#length {
-                            total += #exp;
-                        }
-                        largest + #ln
-                    }
+                    let (largest, logarithm) = #parts;
+                    largest + logarithm
                 })
             }
         })
+    }
+
+    /// `(max_j u_j, ln Σ_j e^{u_j - max})`, the maximum first so that no exponential overflows.
+    fn log_sum_exp_parts(&self, index: Index, exponent: Id) -> Result<TokenStream, EngineError> {
+        let length = self.length(index, exponent);
+        let variable = index_variable(index);
+        let exponent = self.reference(exponent)?;
+        let (zero, infinity) = (self.call("zero", &[]), self.call("infinity", &[]));
+        let exp = self.call("exp", &[quote!((#exponent - largest))]);
+        let ln = self.call("ln", &[quote!(total)]);
+        Ok(quote!({
+            let mut largest = -#infinity;
+            for #variable in 0..#length {
+                let value = #exponent;
+                if value > largest {
+                    largest = value;
+                }
+            }
+            if largest == #infinity || largest == -#infinity {
+                (largest, #zero)
+            } else {
+                let mut total = #zero;
+                for #variable in 0..#length {
+                    total += #exp;
+                }
+                (largest, #ln)
+            }
+        }))
     }
 
     /// The `usize` length an index runs over.

@@ -19,6 +19,7 @@
 //! | `sigmoid-complement` | `c - c σ(u)` → `c σ(-u)` | `1 - σ(40)` rounds to 0 |
 //! | `sech-complement` | `c - c / \cosh^2 u` → `c \tanh^2 u` | cancellation near 0 (tanhshrink' at `10^{-5}`) |
 //! | `sinh-over-cosh` | `\sinh u / \cosh^k u` → `\tanh u / \cosh^{k-1} u` | `∞/∞` for `|u| > 710` (tanh'') |
+//! | `log-cosh` | `\ln \cosh u` → `|u| + ln_1p(e^{-2|u|}) - \ln 2` | `\cosh 1000` overflows |
 //! | `log-of-quotient` | `\ln(a/b)` → `\ln a - \ln b` | `a/b` overflows or underflows |
 //! | `log-sum-exp` | `\ln \sum_j e^{u_j}` → max-subtracted log-sum-exp | `e^{10^4}` overflows |
 //! | `softmax` | `e^{a} / \sum_j e^{u_j}` → `e^{a - LSE}` | `∞/∞` for logits of `10^4` |
@@ -53,6 +54,7 @@ pub const RULES: &[Rule] = &[
     Rule { name: "sigmoid-complement", apply: sigmoid_complement },
     Rule { name: "sech-complement", apply: sech_complement },
     Rule { name: "sinh-over-cosh", apply: sinh_over_cosh },
+    Rule { name: "log-cosh", apply: log_cosh },
     Rule { name: "softmax", apply: softmax },
     Rule { name: "xlogy", apply: xlogy },
     Rule { name: "series-near-zero", apply: series_near_zero },
@@ -356,6 +358,21 @@ fn sinh_over_cosh(graph: &mut Graph, id: Id) -> Option<Id> {
         }
     }
     None
+}
+
+/// `log-cosh`: `\ln \cosh u` is `|u| + ln_1p(e^{-2|u|}) - \ln 2`.
+fn log_cosh(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Apply(Func::Ln, argument) = graph.node(id).clone() else { return None };
+    let Node::Apply(Func::Cosh, u) = graph.node(argument).clone() else { return None };
+    let magnitude = graph.apply(Func::Abs, u);
+    let minus_two = graph.integer(-2);
+    let scaled = graph.mul(minus_two, magnitude);
+    let decay = graph.apply(Func::Exp, scaled);
+    let correction = graph.apply(Func::Ln1p, decay);
+    let two = graph.integer(2);
+    let ln_two = graph.apply(Func::Ln, two);
+    let minus_ln_two = graph.neg(ln_two);
+    Some(graph.sum_of(vec![magnitude, correction, minus_ln_two]))
 }
 
 /// `sech-complement`: `c - c \cosh^{-2} u` is `c \tanh^2 u`.
