@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::activations::*;
+use crate::losses::*;
 use crate::symbolic::{Bindings, Expression};
 use crate::{Activation, Float};
 
@@ -92,6 +93,152 @@ pub fn activations<F: Float>() -> Vec<(&'static str, Box<dyn Activation<F>>)> {
         ("softshrink", Box::new(Softshrink::<F>::default())),
         ("hardshrink", Box::new(Hardshrink::<F>::default())),
     ]
+}
+
+/// One test vector case of `tests/references/vectors.tsv`.
+pub struct Case {
+    /// The function.
+    pub name: String,
+    /// `f32` or `f64`.
+    pub single: bool,
+    /// The inputs, exactly.
+    pub inputs: Vec<Vec<f64>>,
+    /// The outputs: a gate's value and derivatives; a vector activation's output and VJP with
+    /// the second input as cotangent; a loss's value and gradient with respect to each input.
+    pub outputs: Vec<Vec<Reference>>,
+}
+
+/// The vector references.
+pub const VECTOR_REFERENCES: &str = include_str!("../tests/references/vectors.tsv");
+
+/// The test vector cases, parsed.
+pub fn cases() -> Vec<Case> {
+    VECTOR_REFERENCES
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let single = fields[1] == "f32";
+            let inputs = fields[2]
+                .split('|')
+                .map(|vector| {
+                    vector
+                        .split(',')
+                        .map(|bits| {
+                            if single {
+                                f64::from(f32::from_bits(u32::from_str_radix(bits, 16).unwrap()))
+                            } else {
+                                f64::from_bits(u64::from_str_radix(bits, 16).unwrap())
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let outputs = fields[3]
+                .split('|')
+                .map(|output| {
+                    output
+                        .split(';')
+                        .map(|pair| {
+                            let (hi, lo) = pair.split_once(':').unwrap();
+                            Reference { hi: hi.parse().unwrap(), lo: lo.parse().unwrap() }
+                        })
+                        .collect()
+                })
+                .collect();
+            Case { name: fields[0].to_owned(), single, inputs, outputs }
+        })
+        .collect()
+}
+
+/// The catalog's outputs for a case, in the order of the references.
+pub fn compute<F: Float>(name: &str, inputs: &[Vec<F>]) -> Vec<Vec<f64>> {
+    let wide = |values: Vec<F>| values.into_iter().map(F::to_f64).collect::<Vec<f64>>();
+    let length = inputs[0].len();
+    let gate = |f: fn(F, F) -> F, da: fn(F, F) -> F, db: fn(F, F) -> F| {
+        let (a, b) = (inputs[0][0], inputs[1][0]);
+        vec![wide(vec![f(a, b)]), wide(vec![da(a, b)]), wide(vec![db(a, b)])]
+    };
+    let vector = |f: fn(&[F], &mut [F]), vjp: fn(&[F], &[F], &mut [F])| {
+        let (mut out, mut dz) = (vec![F::zero(); length], vec![F::zero(); length]);
+        f(&inputs[0], &mut out);
+        vjp(&inputs[0], &inputs[1], &mut dz);
+        vec![wide(out), wide(dz)]
+    };
+    let loss = |f: fn(&[F], &[F]) -> F, g1: fn(&[F], &[F], &mut [F]), g2: fn(&[F], &[F], &mut [F])| {
+        let (mut first, mut second) = (vec![F::zero(); length], vec![F::zero(); length]);
+        g1(&inputs[0], &inputs[1], &mut first);
+        g2(&inputs[0], &inputs[1], &mut second);
+        vec![wide(vec![f(&inputs[0], &inputs[1])]), wide(first), wide(second)]
+    };
+    let one = F::one();
+    match name {
+        "swiglu" => gate(swiglu, swiglu_derivative_wrt_a, swiglu_derivative_wrt_b),
+        "glu" => gate(glu, glu_derivative_wrt_a, glu_derivative_wrt_b),
+        "geglu" => gate(geglu, geglu_derivative_wrt_a, geglu_derivative_wrt_b),
+        "reglu" => gate(reglu, reglu_derivative_wrt_a, reglu_derivative_wrt_b),
+        "softmax" => vector(softmax, softmax_derivative),
+        "log_softmax" => vector(log_softmax, log_softmax_derivative),
+        "softmin" => vector(softmin, softmin_derivative),
+        "mse" => loss(mse, mse_derivative_wrt_y_hat, mse_derivative_wrt_y),
+        "l1" => loss(l1, l1_derivative_wrt_y_hat, l1_derivative_wrt_y),
+        "l2" => loss(l2, l2_derivative_wrt_y_hat, l2_derivative_wrt_y),
+        "cross_entropy" => loss(cross_entropy, cross_entropy_derivative_wrt_y_hat, cross_entropy_derivative_wrt_y),
+        "kl_div" => loss(kl_div, kl_div_derivative_wrt_p, kl_div_derivative_wrt_q),
+        "cross_entropy_logits" => {
+            loss(cross_entropy_logits, cross_entropy_logits_derivative_wrt_z, cross_entropy_logits_derivative_wrt_y)
+        }
+        "bce" => loss(bce, bce_derivative_wrt_y_hat, bce_derivative_wrt_y),
+        "bce_logits" => loss(bce_logits, bce_logits_derivative_wrt_z, bce_logits_derivative_wrt_y),
+        "huber" => {
+            let (mut first, mut second) = (vec![F::zero(); length], vec![F::zero(); length]);
+            huber_derivative_wrt_y_hat(&inputs[0], &inputs[1], one, &mut first);
+            huber_derivative_wrt_y(&inputs[0], &inputs[1], one, &mut second);
+            vec![wide(vec![huber(&inputs[0], &inputs[1], one)]), wide(first), wide(second)]
+        }
+        "smooth_l1" => {
+            let (mut first, mut second) = (vec![F::zero(); length], vec![F::zero(); length]);
+            smooth_l1_derivative_wrt_y_hat(&inputs[0], &inputs[1], one, &mut first);
+            smooth_l1_derivative_wrt_y(&inputs[0], &inputs[1], one, &mut second);
+            vec![wide(vec![smooth_l1(&inputs[0], &inputs[1], one)]), wide(first), wide(second)]
+        }
+        "log_cosh" => loss(log_cosh, log_cosh_derivative_wrt_y_hat, log_cosh_derivative_wrt_y),
+        "poisson_nll" => loss(poisson_nll, poisson_nll_derivative_wrt_y_hat, poisson_nll_derivative_wrt_y),
+        "hinge" => loss(hinge, hinge_derivative_wrt_y_hat, hinge_derivative_wrt_y),
+        "soft_margin" => loss(soft_margin, soft_margin_derivative_wrt_y_hat, soft_margin_derivative_wrt_y),
+        "cross_entropy_batch" => {
+            let (mut first, mut second) = (vec![F::zero(); length], vec![F::zero(); length]);
+            cross_entropy_batch_derivative_wrt_y_hat(&inputs[0], &inputs[1], 3, &mut first);
+            cross_entropy_batch_derivative_wrt_y(&inputs[0], &inputs[1], 3, &mut second);
+            vec![wide(vec![cross_entropy_batch(&inputs[0], &inputs[1], 3)]), wide(first), wide(second)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a vector case's element meets SPEC section 4 (see `tests/accuracy_vectors.rs`).
+pub fn within_vector_bounds(computed: f64, reference: Reference, single: bool, scale: f64) -> bool {
+    let exact = reference.hi + reference.lo;
+    if !exact.is_finite() {
+        return computed == exact;
+    }
+    if !computed.is_finite() {
+        return false;
+    }
+    let error = if single { (computed - exact).abs() } else { ((computed - reference.hi) - reference.lo).abs() };
+    let (relative, smallest_normal, epsilon) = if single {
+        (1e-4, f64::from(f32::MIN_POSITIVE), f64::from(f32::EPSILON))
+    } else {
+        (1e-9, f64::MIN_POSITIVE, f64::EPSILON)
+    };
+    if error <= relative * exact.abs() {
+        return true;
+    }
+    let in_type = if single { f64::from(exact as f32) } else { exact };
+    if in_type.abs() < smallest_normal {
+        return error <= smallest_normal;
+    }
+    exact.abs() < 1e-6 * scale && error <= 16.0 * epsilon * scale
 }
 
 /// The unit in the last place of `value` in the type.
@@ -282,6 +429,94 @@ pub fn report() -> Report {
             naive.map_or("—".to_owned(), |naive| cell(naive[1])),
         );
     }
+    vector_report(&mut markdown, &mut violations);
     let _ = write!(markdown, "\nPoints outside the bounds of SPEC section 4: {}.\n", violations.len());
     Report { markdown, violations }
+}
+
+/// The second table: gates, vector activations and losses on the test vectors.
+fn vector_report(markdown: &mut String, violations: &mut Vec<String>) {
+    markdown.push_str(
+        "\n## Gates, vector activations and losses\n\n\
+         On the test vectors of `scripts/references_vectors.py` (ties, zeros, logits of ±1e4, the \
+         two-index batch form): median / maximum ULP over the elements of the value (a vector \
+         activation's output) and of the derivatives (a gate's partial derivatives, a vector \
+         activation's VJP, a loss's gradients), and the textbook formula's value in `f64` (— where \
+         the formula calls another definition, which the textbook evaluator does not expand).\n\n\
+         | function | f32 value | f32 derivatives | f64 value | f64 derivatives | textbook f64 value |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    let cases = cases();
+    let cell = |(median, max): (f64, f64)| format!("{} / {}", ulps(median), ulps(max));
+    for info in crate::catalog().iter().filter(|info| info.kind != crate::Kind::Scalar) {
+        let own: Vec<&Case> = cases.iter().filter(|case| case.name == info.name).collect();
+        let mut errors: [[Vec<f64>; 2]; 2] = Default::default();
+        let mut naive_errors = Vec::new();
+        for case in &own {
+            let computed = if case.single {
+                let inputs: Vec<Vec<f32>> = case.inputs.iter().map(|v| v.iter().map(|&x| x as f32).collect()).collect();
+                compute::<f32>(&case.name, &inputs)
+            } else {
+                compute::<f64>(&case.name, &case.inputs)
+            };
+            let scale = case.inputs.iter().flatten().fold(1f64, |scale, value| scale.max(value.abs()));
+            for (output, (got, want)) in computed.iter().zip(&case.outputs).enumerate() {
+                for (&got, &want) in got.iter().zip(want) {
+                    errors[usize::from(!case.single)][usize::from(output > 0)].push(ulp_error(got, want, case.single));
+                    if !within_vector_bounds(got, want, case.single, scale) {
+                        violations.push(format!(
+                            "{} ({}) output {output} at {:?}: {got:e}, reference {:e}",
+                            case.name,
+                            if case.single { "f32" } else { "f64" },
+                            case.inputs,
+                            want.hi
+                        ));
+                    }
+                }
+            }
+            if !case.single {
+                naive_errors.extend(naive_vector_values(info, case));
+            }
+        }
+        let [single, double] = errors.map(|[value, derivatives]| (median_and_max(value), median_and_max(derivatives)));
+        let naive = if naive_errors.is_empty() { "—".to_owned() } else { cell(median_and_max(naive_errors)) };
+        let _ = writeln!(
+            markdown,
+            "| {} | {} | {} | {} | {} | {naive} |",
+            info.name,
+            cell(single.0),
+            cell(single.1),
+            cell(double.0),
+            cell(double.1)
+        );
+    }
+}
+
+/// The textbook formula's value errors on one `f64` case.
+fn naive_vector_values(info: &crate::Info, case: &Case) -> Vec<f64> {
+    let Ok(expression) = Expression::parse_naive(info.formula) else { return Vec::new() };
+    let mut bindings = Bindings::default();
+    for (parameter, value) in info.parameters {
+        bindings = bindings.scalar(parameter, *value);
+    }
+    for (input, values) in info.inputs.iter().zip(&case.inputs) {
+        bindings = if info.kind == crate::Kind::Gate {
+            bindings.scalar(input, values[0])
+        } else {
+            bindings.vector(input, values.clone())
+        };
+    }
+    if info.name == "cross_entropy_batch" {
+        bindings.columns = Some(3);
+    }
+    let free = expression.free_indices();
+    case.outputs[0]
+        .iter()
+        .enumerate()
+        .map(|(position, &reference)| {
+            let indices = free.iter().map(|&index| (index, position)).collect();
+            let value = expression.evaluate_at(&bindings, &indices).unwrap_or(f64::NAN);
+            ulp_error(value, reference, false)
+        })
+        .collect()
 }
