@@ -124,5 +124,5 @@ fn diff_prints_rust() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let code = text(&output.stdout);
     assert!(code.contains("pub fn derivative_wrt_x<F: ::texgrad::Float>(x: F) -> F {"), "{code}");
-    assert!(code.contains("<F as ::texgrad::Float>::sigmoid(x) * <F as ::texgrad::Float>::sigmoid((-(x)))"), "{code}");
+    assert!(code.contains("<F as ::texgrad::Float>::sigmoid_derivative(x)"), "{code}");
 }

@@ -428,6 +428,15 @@ impl Emitter<'_> {
         };
         let mut numerator = Vec::new();
         let mut denominator = Vec::new();
+        // σ(u) σ(-u), the sigmoid's derivative, is one call with one exponential.
+        let mut factors = factors;
+        if let Some((first, second, argument)) = sigmoid_pair(graph, &factors) {
+            let argument = self.reference(argument)?;
+            numerator.push(self.call("sigmoid_derivative", &[argument]));
+            let (high, low) = (first.max(second), first.min(second));
+            factors.remove(high);
+            factors.remove(low);
+        }
         // Every constant factor (rationals, `1/\sqrt{2}`, `\pi`) folds into one literal.
         let mut constant_part: Option<DoubleDouble> = None;
         for &factor in &factors {
@@ -494,6 +503,24 @@ impl Emitter<'_> {
         let exponent = self.literal(single, double);
         self.call("powf", &[base, exponent])
     }
+}
+
+/// Positions of `σ(u)` and `σ(-u)` among the factors, and `u`.
+fn sigmoid_pair(graph: &Graph, factors: &[Id]) -> Option<(usize, usize, Id)> {
+    for (first, &factor) in factors.iter().enumerate() {
+        let Node::Apply(Func::Sigmoid, u) = graph.node(factor) else { continue };
+        for (second, &other) in factors.iter().enumerate() {
+            let Node::Apply(Func::Sigmoid, v) = graph.node(other) else { continue };
+            if let Node::Mul(parts) = graph.node(*v)
+                && parts.len() == 2
+                && graph.rational(parts[0]) == Some(Rational::from_integer(-1))
+                && parts[1] == *u
+            {
+                return Some((first, second, *u));
+            }
+        }
+    }
+    None
 }
 
 fn split_coefficient(graph: &Graph, term: Id) -> (Rational, Id) {

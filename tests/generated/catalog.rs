@@ -6,7 +6,7 @@ pub fn sigmoid_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     let t1 = <F as ::texgrad::Float>::sigmoid((-(x)));
     (
         t0,
-        (t0 * t1),
+        (<F as ::texgrad::Float>::sigmoid_derivative(x)),
         ((t0 * <F as ::texgrad::Float>::powi(t1, 2i32))
             + (-(t1 * <F as ::texgrad::Float>::powi(t0, 2i32)))),
     )
@@ -17,7 +17,7 @@ pub fn sigmoid_function_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     let t1 = <F as ::texgrad::Float>::sigmoid((-(x)));
     (
         t0,
-        (t0 * t1),
+        (<F as ::texgrad::Float>::sigmoid_derivative(x)),
         ((t0 * <F as ::texgrad::Float>::powi(t1, 2i32))
             + (-(t1 * <F as ::texgrad::Float>::powi(t0, 2i32)))),
     )
@@ -173,7 +173,12 @@ pub fn swiglu_a_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
     let t0 = <F as ::texgrad::Float>::sigmoid(a);
     let t1 = <F as ::texgrad::Float>::sigmoid((-(a)));
     let t2 = (<F as ::texgrad::Float>::literal(1f32, 1f64) + (a * t1));
-    ((a * t0 * b), (t0 * b * t2), (t0 * b * (t1 + (-(a * t0 * t1)) + (t1 * t2))))
+    (
+        (a * t0 * b),
+        (t0 * b * t2),
+        (t0 * b
+            * (t1 + (-(<F as ::texgrad::Float>::sigmoid_derivative(a) * a)) + (t1 * t2))),
+    )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn swiglu_b_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
@@ -186,10 +191,11 @@ pub fn silu_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     let t1 = <F as ::texgrad::Float>::sigmoid((-(x)));
     (
         (x * t0),
-        (t0 + (x * t0 * t1)),
+        (t0 + (<F as ::texgrad::Float>::sigmoid_derivative(x) * x)),
         ((x * t0 * <F as ::texgrad::Float>::powi(t1, 2i32))
             + (-(x * t1 * <F as ::texgrad::Float>::powi(t0, 2i32)))
-            + (<F as ::texgrad::Float>::literal(2f32, 2f64) * t0 * t1)),
+            + (<F as ::texgrad::Float>::literal(2f32, 2f64)
+                * <F as ::texgrad::Float>::sigmoid_derivative(x))),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
@@ -202,7 +208,7 @@ pub fn mish_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     (
         (x * t1),
         (t1 + (x * t2 * t3)),
-        ((x * t2 * t3 * <F as ::texgrad::Float>::sigmoid((-(x))))
+        ((<F as ::texgrad::Float>::sigmoid_derivative(x) * x * t3)
             + (<F as ::texgrad::Float>::literal(2f32, 2f64) * t2 * t3)
             + (-(<F as ::texgrad::Float>::literal(2f32, 2f64) * x * t1 * t3
                 * <F as ::texgrad::Float>::powi(t2, 2i32)))),
@@ -214,7 +220,7 @@ pub fn softplus_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     (
         <F as ::texgrad::Float>::softplus(x),
         t0,
-        (t0 * <F as ::texgrad::Float>::sigmoid((-(x)))),
+        (<F as ::texgrad::Float>::sigmoid_derivative(x)),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
@@ -317,7 +323,7 @@ pub fn log_sigmoid_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     (
         (-(<F as ::texgrad::Float>::softplus(t0))),
         t1,
-        (-(<F as ::texgrad::Float>::sigmoid(x) * t1)),
+        (-(<F as ::texgrad::Float>::sigmoid_derivative(x))),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
@@ -478,7 +484,7 @@ pub fn glu_b_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
     let t1 = <F as ::texgrad::Float>::sigmoid((-(b)));
     (
         (a * t0),
-        (a * t0 * t1),
+        (<F as ::texgrad::Float>::sigmoid_derivative(b) * a),
         (a
             * ((t0 * <F as ::texgrad::Float>::powi(t1, 2i32))
                 + (-(t1 * <F as ::texgrad::Float>::powi(t0, 2i32))))),
