@@ -17,8 +17,9 @@
 //!    (`ln_1p`, `exp_m1`, `erfc`, sigmoid and tanh forms of exponential quotients, softplus,
 //!    log-sigmoid, log-sum-exp, softmax, `xlogy`, series near 0).
 //!
-//! Not built yet (issue 3 continues): common-subexpression elimination into straight-line code
-//! across a definition's functions, and the Rust emitter.
+//! 6. [`emit`] and [`constant`]: straight-line Rust generic over `Float`, sharing common
+//!    subexpressions across a definition's value and derivatives, with loops for vector forms
+//!    and constants folded to correctly rounded literals; [`generate`]: the macros' items.
 //!
 //! ```
 //! use texgrad_symbolic::Expression;
