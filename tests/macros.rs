@@ -22,6 +22,9 @@ define_activation! {
     /// Not in the catalog: a parametrised piecewise function.
     pub fn bent(x; knee = 1.5, slope = -0.25) = r"\begin{cases} x^2, & |x| \le \text{knee} \\ \text{slope} (x - \text{knee}) + \text{knee}^2, & \text{otherwise} \end{cases}";
 
+    /// Constants beyond f32's range: infinite in f32, exact in f64.
+    pub fn huge(x; big = 1e300) = r"10^{100} x + \text{big}";
+
     /// Not in the catalog: a composition calling an earlier definition.
     pub fn gated_tanh(x) = r"\operatorname{tanh\_act}(x) \operatorname{sigmoid}(2x)";
 }
@@ -138,4 +141,12 @@ fn claims_gates_compositions_and_piecewise_definitions() {
     close(bent_derivative(3.0, 1.5, -0.25), -0.25, 0.0, "bent' outside");
     close(bent_derivative_wrt_knee(3.0, 1.5, -0.25), 0.25 + 3.0, 1e-15, "bent d/dknee");
     close(f64::from(bent(3.0f32, 1.5, -0.25)), 1.875, 1e-7, "bent f32");
+}
+
+#[test]
+fn constants_beyond_f32_are_infinite_there_and_exact_in_f64() {
+    assert_eq!(huge(1.0f64, 1e300), 1e100 + 1e300);
+    assert_eq!(huge_derivative(1.0f64, 1e300), 1e100);
+    assert_eq!(Huge::<f32>::default().big, f32::INFINITY);
+    assert_eq!(huge_derivative(1.0f32, 0.0), f32::INFINITY);
 }

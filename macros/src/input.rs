@@ -2,6 +2,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Ident, LitStr, Token, Visibility, parenthesized};
 
@@ -35,6 +36,22 @@ pub struct Parameter {
     pub default_span: Span,
 }
 
+/// Names become parts of generated identifiers (`name_derivative_wrt_input`), which raw
+/// identifiers (`r#type`) cannot be: they are refused with a clear error.
+fn plain_name(input: ParseStream) -> syn::Result<Ident> {
+    let ident: Ident = input.call(Ident::parse_any)?;
+    let name = ident.to_string();
+    if let Some(plain) = name.strip_prefix("r#") {
+        return Err(syn::Error::new(
+            ident.span(),
+            format!(
+                "texgrad: the raw identifier `{name}` cannot be a name here: generated items are named after it; write `{plain}` if it is not a Rust keyword, or choose another name"
+            ),
+        ));
+    }
+    Ok(ident)
+}
+
 impl Parse for Block {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut definitions = Vec::new();
@@ -50,13 +67,13 @@ impl Parse for DefinitionInput {
         let attributes = input.call(Attribute::parse_outer)?;
         let visibility: Visibility = input.parse()?;
         input.parse::<Token![fn]>()?;
-        let name: Ident = input.parse()?;
+        let name = plain_name(input)?;
         let content;
         parenthesized!(content in input);
         let mut inputs = Vec::new();
         let mut parameters = Vec::new();
         while !content.is_empty() && !content.peek(Token![;]) {
-            inputs.push(content.parse::<Ident>()?);
+            inputs.push(plain_name(&content)?);
             if content.peek(Token![,]) {
                 content.parse::<Token![,]>()?;
             } else if !content.is_empty() && !content.peek(Token![;]) {
@@ -98,7 +115,7 @@ impl Parse for DefinitionInput {
 
 impl Parse for Parameter {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let name: Ident = input.parse()?;
+        let name = plain_name(input)?;
         input.parse::<Token![=]>().map_err(|_| {
             syn::Error::new(name.span(), format!("the parameter `{name}` needs a default: `{name} = 1.0`"))
         })?;

@@ -107,6 +107,10 @@ impl DoubleDouble {
     /// Correctly rounded to `f32`: the nearest of the three `f32`s around the value.
     pub fn to_f32(self) -> f32 {
         let guess = self.to_f64() as f32;
+        if !guess.is_finite() {
+            // Beyond f32's range: rounding to nearest overflows to infinity.
+            return guess;
+        }
         let candidates = [next_toward_zero_or_down(guess), guess, next_up(guess)];
         let distance = |candidate: f32| {
             let difference = self.plus(DoubleDouble::from_f64(f64::from(candidate)).negated());

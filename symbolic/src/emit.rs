@@ -152,13 +152,48 @@ fn is_leaf(node: &Node) -> bool {
 
 /// A Rust identifier for a formula name, raw where the name is a keyword (`r#type`).
 pub fn identifier(name: &str) -> Ident {
+    if is_keyword(name) { Ident::new_raw(name, Span::call_site()) } else { Ident::new(name, Span::call_site()) }
+}
+
+/// Whether a name is a Rust keyword (and so needs `r#` as an identifier).
+pub fn is_keyword(name: &str) -> bool {
     const KEYWORDS: &[&str] = &[
         "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let",
         "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type",
         "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final",
         "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
     ];
-    if KEYWORDS.contains(&name) { Ident::new_raw(name, Span::call_site()) } else { Ident::new(name, Span::call_site()) }
+    KEYWORDS.contains(&name)
+}
+
+/// A constant in both float types. A value beyond a type's range (`10^{100}` in `f32`) is
+/// that type's infinity, written as an expression since Rust has no literal for it.
+pub fn float_literal(single: f32, double: f64, options: &EmitOptions) -> TokenStream {
+    let (float, float_trait) = (&options.float_type, &options.float_trait);
+    let literal_or_infinity = |finite: bool, literal: Literal, value: f64, ty: TokenStream| {
+        if finite {
+            quote!(#literal)
+        } else if value.is_nan() {
+            quote!(#ty::NAN)
+        } else if value > 0.0 {
+            quote!(#ty::INFINITY)
+        } else {
+            quote!(#ty::NEG_INFINITY)
+        }
+    };
+    let single_tokens = literal_or_infinity(
+        single.is_finite(),
+        if single.is_finite() { Literal::f32_suffixed(single) } else { Literal::f32_suffixed(0.0) },
+        f64::from(single),
+        quote!(::core::primitive::f32),
+    );
+    let double_tokens = literal_or_infinity(
+        double.is_finite(),
+        if double.is_finite() { Literal::f64_suffixed(double) } else { Literal::f64_suffixed(0.0) },
+        double,
+        quote!(::core::primitive::f64),
+    );
+    quote!(<#float as #float_trait>::literal(#single_tokens, #double_tokens))
 }
 
 /// The correctly rounded `f64` and `f32` nearest to a rational.
@@ -194,9 +229,7 @@ impl Emitter<'_> {
     }
 
     fn literal(&self, single: f32, double: f64) -> TokenStream {
-        let (float, float_trait) = (&self.options.float_type, &self.options.float_trait);
-        let (single, double) = (Literal::f32_suffixed(single), Literal::f64_suffixed(double));
-        quote!(<#float as #float_trait>::literal(#single, #double))
+        float_literal(single, double, self.options)
     }
 
     fn call(&self, method: &str, arguments: &[TokenStream]) -> TokenStream {

@@ -1,0 +1,5 @@
+texgrad::define_activation! {
+    pub fn scaled(x; type = 2.0) = r"\text{type} x";
+}
+
+fn main() {}
