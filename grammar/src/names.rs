@@ -171,7 +171,6 @@ pub fn known_commands() -> impl Iterator<Item = &'static str> {
         "quad",
         "qquad",
         "displaystyle",
-        "log",
     ];
     functions.chain(GREEK.iter().copied()).chain(structural).chain(others)
 }

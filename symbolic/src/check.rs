@@ -92,7 +92,7 @@ pub fn check_derivative_claim(
 }
 
 /// Check that every form of a chain `f(x) = A = B` agrees with the last one.
-pub fn check_chain(parsed: &Formula, expression: &Expression, scope: &Scope, formula: &str) -> Result<(), EngineError> {
+pub fn check_chain(parsed: &Formula, expression: &Expression, scope: &Scope) -> Result<(), EngineError> {
     if parsed.forms.len() < 2 {
         return Ok(());
     }
@@ -118,7 +118,6 @@ pub fn check_chain(parsed: &Formula, expression: &Expression, scope: &Scope, for
             if expected.is_finite() && got.is_finite() && !agree(expected, got) {
                 let at: Vec<String> =
                     bindings.scalars.iter().map(|(name, value)| format!("{name} = {value}")).collect();
-                let _ = formula;
                 return Err(EngineError::at(
                     form.span,
                     format!(

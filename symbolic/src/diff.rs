@@ -138,7 +138,6 @@ impl Differentiator<'_> {
 
 /// `f'(u)` for a unary function, in its cancellation-free form.
 pub fn function_derivative(graph: &mut Graph, func: Func, u: Id) -> Id {
-    let half = graph.number(Rational::new(1, 2));
     let minus_two = graph.integer(-2);
     let minus_half = graph.number(Rational::new(-1, 2));
     match func {
@@ -199,7 +198,6 @@ pub fn function_derivative(graph: &mut Graph, func: Func, u: Id) -> Id {
             let square = graph.pow(u, two);
             let exponent = graph.product_of(vec![minus_half, square]);
             let gaussian = graph.apply(Func::Exp, exponent);
-            let _ = half;
             graph.mul(root, gaussian)
         }
         Func::Sigmoid => {

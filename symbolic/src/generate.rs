@@ -358,7 +358,8 @@ fn scalar_items(
             expression: derivative.clone(),
         });
     }
-    let mut second = None;
+    // The first derivative, for the fused value-and-derivative function.
+    let mut first_derivative = None;
     if single {
         let first = partials[0].1.clone();
         let second_derivative = first.derivative(&definition.inputs[0]).map_err(at_formula)?;
@@ -370,9 +371,9 @@ fn scalar_items(
         functions.push(Function {
             name: format_ident!("{}_second_derivative", name),
             latex: second_derivative.latex(),
-            expression: second_derivative.clone(),
+            expression: second_derivative,
         });
-        second = Some((first, second_derivative));
+        first_derivative = Some(first);
     }
 
     let mut tokens = TokenStream::new();
@@ -408,13 +409,12 @@ fn scalar_items(
 
     // The fused value and derivative, for `Activation::value_and_derivative`.
     let mut fused_name = None;
-    if let Some((first, second_derivative)) = &second {
+    if let Some(first) = &first_derivative {
         let fused = format_ident!("{}_value_and_derivative", name);
         let code = expression.rust_function(&plain(&fused), &arguments, &[first], options).map_err(at_formula)?;
         let doc = format!("`({name}(x), {name}_derivative(x))`, sharing their common subexpressions.");
         tokens.extend(quote! { #attributes #[doc = #doc] #[inline] #code });
         fused_name = Some(fused);
-        let _ = second_derivative;
     }
 
     // The type holding the parameters.

@@ -487,7 +487,7 @@ impl Graph {
         {
             return self.number(result);
         }
-        if let Some(n) = integer_exponent {
+        if integer_exponent.is_some() {
             match self.node(base).clone() {
                 Node::Pow(inner_base, inner_exponent) => {
                     let exponent = self.mul(inner_exponent, exponent);
@@ -503,7 +503,6 @@ impl Graph {
                 }
                 _ => {}
             }
-            let _ = n;
         }
         self.intern(Node::Pow(base, exponent))
     }

@@ -85,7 +85,7 @@ impl Expression {
         let mut graph = Graph::new();
         let root = lower::lower(&mut graph, &body, scope)?;
         let expression = Expression { graph, root, source: Some(body) };
-        check::check_chain(&parsed, &expression, scope, formula)?;
+        check::check_chain(&parsed, &expression, scope)?;
         Ok(expression)
     }
 
