@@ -121,26 +121,6 @@ pub fn index_variable(index: Index) -> Ident {
     format_ident!("{}_index", index)
 }
 
-/// Whether an index runs over the rows (`m`) of a matrix in `body`: it is the first of two
-/// indices somewhere; otherwise it runs over the vector length (`n`).
-pub fn runs_over_rows(graph: &Graph, body: Id, index: Index) -> bool {
-    let mut stack = vec![body];
-    let mut seen = vec![false; graph.len()];
-    while let Some(id) = stack.pop() {
-        if std::mem::replace(&mut seen[id.index()], true) {
-            continue;
-        }
-        if let Node::Element(_, indices) = graph.node(id)
-            && indices.len() == 2
-            && indices[0] == index
-        {
-            return true;
-        }
-        stack.extend(graph.children(id));
-    }
-    false
-}
-
 /// The id of the node at `index` (ids are arena positions).
 fn graph_id(graph: &Graph, index: usize) -> Id {
     graph.id_at(index)
@@ -438,7 +418,7 @@ impl Emitter<'_> {
 
     /// The `usize` length an index runs over.
     fn length(&self, index: Index, body: Id) -> TokenStream {
-        if runs_over_rows(self.graph, body, index) { quote!(m) } else { quote!(n) }
+        if self.graph.runs_over_rows(body, index) { quote!(m) } else { quote!(n) }
     }
 
     /// `c · rest` for a positive rational `c`.

@@ -211,17 +211,7 @@ impl Evaluator<'_> {
     /// How far a sum's index runs: over rows if it is the first of two indices anywhere in the
     /// body, else over columns.
     fn range_of(&self, index: Index, body: Id) -> Result<usize, EngineError> {
-        let mut stack = vec![body];
-        while let Some(id) = stack.pop() {
-            if let Node::Element(_, element_indices) = self.graph.node(id)
-                && element_indices.len() == 2
-                && element_indices[0] == index
-            {
-                return self.length('m');
-            }
-            stack.extend(self.graph.children(id));
-        }
-        self.length('n')
+        self.length(if self.graph.runs_over_rows(body, index) { 'm' } else { 'n' })
     }
 }
 

@@ -805,8 +805,7 @@ impl Graph {
 
     /// Whether a log-sum-exp occurs in the expression.
     fn mentions_log_sum_exp(&self, id: Id) -> bool {
-        matches!(self.node(id), Node::LogSumExp(..))
-            || self.children(id).into_iter().any(|child| self.mentions_log_sum_exp(child))
+        self.reaches(id, |node| matches!(node, Node::LogSumExp(..)), |_| true)
     }
 
     /// The other index of a delta that involves `index`.
@@ -820,14 +819,47 @@ impl Graph {
 
     /// Whether `index` occurs free in the expression.
     pub fn mentions_index(&self, id: Id, index: Index) -> bool {
-        match self.node(id) {
-            Node::Element(_, indices) => indices.contains(&index),
-            Node::Delta(a, b) => *a == index || *b == index,
-            Node::Sum(bound, body) | Node::LogSumExp(bound, body) => {
-                *bound != index && self.mentions_index(*body, index)
+        self.reaches(
+            id,
+            |node| match node {
+                Node::Element(_, indices) => indices.contains(&index),
+                Node::Delta(a, b) => *a == index || *b == index,
+                _ => false,
+            },
+            // A sum over the index binds it: what lies below is not free.
+            |node| !matches!(node, Node::Sum(bound, _) | Node::LogSumExp(bound, _) if *bound == index),
+        )
+    }
+
+    /// Whether an index runs over the rows (`m`) of a matrix in `body`: it is the first of two
+    /// indices somewhere; otherwise it runs over the vector length (`n`).
+    pub fn runs_over_rows(&self, body: Id, index: Index) -> bool {
+        self.reaches(
+            body,
+            |node| matches!(node, Node::Element(_, indices) if indices.len() == 2 && indices[0] == index),
+            |_| true,
+        )
+    }
+
+    /// Whether a node satisfying `found` is reachable from `root` without passing below a node
+    /// for which `descend` is false. Each shared node is visited once, so the walk is linear in
+    /// the graph even where a tree view would be exponential.
+    fn reaches(&self, root: Id, found: impl Fn(&Node) -> bool, descend: impl Fn(&Node) -> bool) -> bool {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut seen[id.index()], true) {
+                continue;
             }
-            _ => self.children(id).into_iter().any(|child| self.mentions_index(child, index)),
+            let node = self.node(id);
+            if found(node) {
+                return true;
+            }
+            if descend(node) {
+                stack.extend(self.children(id));
+            }
         }
+        false
     }
 
     /// The expression with the free index `from` renamed `to`.
