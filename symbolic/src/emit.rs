@@ -289,28 +289,7 @@ impl Emitter<'_> {
             Node::Mul(_) | Node::Pow(..) => self.product(id)?,
             Node::Apply(func, argument) => {
                 let argument = self.reference(*argument)?;
-                let method = match func {
-                    Func::Exp => "exp",
-                    Func::Ln => "ln",
-                    Func::Sin => "sin",
-                    Func::Cos => "cos",
-                    Func::Tan => "tan",
-                    Func::Sinh => "sinh",
-                    Func::Cosh => "cosh",
-                    Func::Tanh => "tanh",
-                    Func::Arctan => "atan",
-                    Func::Arcsin => "asin",
-                    Func::Arccos => "acos",
-                    Func::Erf => "erf",
-                    Func::Erfc => "erfc",
-                    Func::Phi => "phi",
-                    Func::Sigmoid => "sigmoid",
-                    Func::Softplus => "softplus",
-                    Func::Sign => "sign",
-                    Func::Abs => "abs",
-                    Func::Ln1p => "ln_1p",
-                    Func::ExpM1 => "exp_m1",
-                };
+                let method = func.float_method();
                 self.call(method, &[argument])
             }
             Node::Max(a, b) => self.call("maximum", &[self.reference(*a)?, self.reference(*b)?]),

@@ -85,6 +85,51 @@ pub enum Func {
     ExpM1,
 }
 
+/// Each function's name in plain text and its method on the runtime's `Float` trait, in one
+/// table so that a new function is named once.
+const FUNC_NAMES: &[(Func, &str, &str)] = &[
+    (Func::Exp, "exp", "exp"),
+    (Func::Ln, "ln", "ln"),
+    (Func::Sin, "sin", "sin"),
+    (Func::Cos, "cos", "cos"),
+    (Func::Tan, "tan", "tan"),
+    (Func::Sinh, "sinh", "sinh"),
+    (Func::Cosh, "cosh", "cosh"),
+    (Func::Tanh, "tanh", "tanh"),
+    (Func::Arctan, "arctan", "atan"),
+    (Func::Arcsin, "arcsin", "asin"),
+    (Func::Arccos, "arccos", "acos"),
+    (Func::Erf, "erf", "erf"),
+    (Func::Erfc, "erfc", "erfc"),
+    (Func::Phi, "Phi", "phi"),
+    (Func::Sigmoid, "sigmoid", "sigmoid"),
+    (Func::Softplus, "softplus", "softplus"),
+    (Func::Sign, "sign", "sign"),
+    (Func::Abs, "abs", "abs"),
+    (Func::Ln1p, "ln1p", "ln_1p"),
+    (Func::ExpM1, "expm1", "exp_m1"),
+];
+
+impl Func {
+    fn names(self) -> (&'static str, &'static str) {
+        FUNC_NAMES
+            .iter()
+            .find(|(func, _, _)| *func == self)
+            .map(|(_, text, method)| (*text, *method))
+            .expect("every Func has a row in FUNC_NAMES")
+    }
+
+    /// The name in plain text (`arctan`, `Phi`).
+    pub fn text_name(self) -> &'static str {
+        self.names().0
+    }
+
+    /// The runtime `Float` method that computes it (`atan`, `phi`).
+    pub fn float_method(self) -> &'static str {
+        self.names().1
+    }
+}
+
 /// Comparison operators of conditions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Compare {
@@ -1012,5 +1057,40 @@ fn rational_power(value: Rational, n: i128) -> Option<Rational> {
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_is_named_once() {
+        let all = [
+            Func::Exp,
+            Func::Ln,
+            Func::Sin,
+            Func::Cos,
+            Func::Tan,
+            Func::Sinh,
+            Func::Cosh,
+            Func::Tanh,
+            Func::Arctan,
+            Func::Arcsin,
+            Func::Arccos,
+            Func::Erf,
+            Func::Erfc,
+            Func::Phi,
+            Func::Sigmoid,
+            Func::Softplus,
+            Func::Sign,
+            Func::Abs,
+            Func::Ln1p,
+            Func::ExpM1,
+        ];
+        assert_eq!(FUNC_NAMES.len(), all.len());
+        for func in all {
+            assert_eq!(FUNC_NAMES.iter().filter(|(named, _, _)| *named == func).count(), 1, "{func:?}");
+        }
     }
 }

@@ -303,28 +303,7 @@ impl Printer<'_> {
     fn apply(&self, func: Func, argument: Id) -> String {
         let inner = self.print(argument, 0);
         if !self.latex() {
-            let name = match func {
-                Func::Exp => "exp",
-                Func::Ln => "ln",
-                Func::Sin => "sin",
-                Func::Cos => "cos",
-                Func::Tan => "tan",
-                Func::Sinh => "sinh",
-                Func::Cosh => "cosh",
-                Func::Tanh => "tanh",
-                Func::Arctan => "arctan",
-                Func::Arcsin => "arcsin",
-                Func::Arccos => "arccos",
-                Func::Erf => "erf",
-                Func::Erfc => "erfc",
-                Func::Phi => "Phi",
-                Func::Sigmoid => "sigmoid",
-                Func::Softplus => "softplus",
-                Func::Sign => "sign",
-                Func::Abs => "abs",
-                Func::Ln1p => "ln1p",
-                Func::ExpM1 => "expm1",
-            };
+            let name = func.text_name();
             return format!("{name}({inner})");
         }
         match func {
