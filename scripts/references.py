@@ -9,28 +9,14 @@ Kinks follow the catalog's conventions (texgrad::activations docs).
 
     pip install mpmath==1.3.0 && python3 scripts/references.py > tests/references/scalar.tsv
 """
-import struct
-from mpmath import mp, mpf, exp, expm1, log, log1p, tanh, erfc, sqrt, pi, cosh, diff
+from mpmath import mpf, exp, expm1, tanh, sqrt, pi, cosh, diff
 
-mp.dps = 50
-# Differences that cancel (e^x - 1 near 0, 1 + e^{-1000}) go through expm1 and log1p: 50 digits
-# are not enough to subtract 1 - 1e-300 from 1.
+from reference_common import bits, f32, pair as pair_with, pdf, phi, sig, softplus
 
-def f32(v):
-    return struct.unpack("<f", struct.pack("<f", float(v)))[0]
 
-def sig(x):
-    return 1 / (1 + exp(-x))
+def pair(v):
+    return pair_with(v, " ")
 
-def softplus(x):
-    # log1p: at 50 digits 1 + e^{-1000} is 1, and the log of it 0.
-    return log1p(exp(x)) if x < 0 else x + log1p(exp(-x))
-
-def phi(x):
-    return erfc(-x / sqrt(2)) / 2
-
-def pdf(x):
-    return exp(-x * x / 2) / sqrt(2 * pi)
 
 SELU_L = mpf("1.0507009873554805")
 SELU_A = mpf("1.6732632423543772")
@@ -111,11 +97,6 @@ def grid(single):
     return sorted(points)
 
 
-def pair(v):
-    hi = float(v)
-    lo = float(v - mpf(hi)) if hi == hi and abs(hi) != float("inf") else 0.0
-    return f"{hi!r} {lo!r}"
-
 
 def cancels(f, x):
     """Whether a zero x0 != 0 of f lies within 1e-3 of x: there SPEC allows an absolute error."""
@@ -134,12 +115,7 @@ for name, (value, first, second, kinks) in FUNCTIONS.items():
         for x in grid(single):
             mx = mpf(x)
             v, d1, d2 = value(mx), first(mx), second(mx)
-            if single:
-                bits = struct.unpack("<I", struct.pack("<f", x))[0]
-                xs = f"{bits:08x}"
-            else:
-                bits = struct.unpack("<Q", struct.pack("<d", x))[0]
-                xs = f"{bits:016x}"
+            xs = bits(x, single)
             vc = cancels(value, mx)
             dc = cancels(first, mx)
             print(f"{name}\t{'f32' if single else 'f64'}\t{xs}\t{pair(v)}\t{pair(d1)}\t{pair(d2)}\t{vc}\t{dc}")

@@ -9,45 +9,13 @@ from formulas written out by hand.
 
     pip install mpmath==1.3.0 && python3 scripts/references_vectors.py > tests/references/vectors.tsv
 """
-import struct
-from mpmath import mp, mpf, exp, log, log1p, erfc, sqrt, cosh, tanh
+from mpmath import mpf, exp, log, cosh, tanh
 
-mp.dps = 50
-
-
-def f32(v):
-    return struct.unpack("<f", struct.pack("<f", float(v)))[0]
-
-
-def bits(v, single):
-    if single:
-        return f"{struct.unpack('<I', struct.pack('<f', v))[0]:08x}"
-    return f"{struct.unpack('<Q', struct.pack('<d', v))[0]:016x}"
+from reference_common import bits, f32, pair as pair_with, pdf, phi, sig, softplus
 
 
 def pair(v):
-    hi = float(v)
-    lo = float(v - mpf(hi)) if abs(hi) != float("inf") else 0.0
-    return f"{hi!r}:{lo!r}"
-
-
-def sig(x):
-    return 1 / (1 + exp(-x))
-
-
-def softplus(x):
-    return log1p(exp(x)) if x < 0 else x + log1p(exp(-x))
-
-
-def phi(x):
-    return erfc(-x / sqrt(2)) / 2
-
-
-def pdf(x):
-    return exp(-x * x / 2) / sqrt(2 * pi_)
-
-
-from mpmath import pi as pi_
+    return pair_with(v, ":")
 
 
 def lse(z):
