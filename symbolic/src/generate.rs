@@ -182,9 +182,8 @@ fn generate_one(
         definition.inputs.iter().chain(definition.parameters.iter().map(|(name, _)| name)).collect();
     let context = Context::declaring(declared).with_functions(known.keys());
     let scope = Scope { definitions: known.clone(), ..Scope::default() };
-    let parsed =
-        texgrad_grammar::parse_with(&definition.formula, &context).map_err(|error| at_formula(error.into()))?;
-    if let Some(head) = &parsed.head {
+    let expression = Expression::parse_with(&definition.formula, &context, &scope).map_err(at_formula)?;
+    if let Some(head) = expression.head() {
         for argument in &head.arguments {
             if !definition.inputs.contains(&argument.name) {
                 return Err(at_formula(
@@ -194,7 +193,6 @@ fn generate_one(
             }
         }
     }
-    let expression = Expression::parse_with(&definition.formula, &context, &scope).map_err(at_formula)?;
     let defaults =
         definition.parameters.iter().fold(Bindings::default(), |bindings, (name, value)| bindings.scalar(name, *value));
     check::check_cases_cover(&expression, &definition.inputs, &defaults).map_err(at_formula)?;

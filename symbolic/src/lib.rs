@@ -50,14 +50,14 @@ use std::collections::{BTreeSet, HashMap};
 pub use error::EngineError;
 pub use eval::Bindings;
 use ir::{Graph, Id, Node};
-use texgrad_grammar::{Context, Expr};
+use texgrad_grammar::{Context, Expr, Formula};
 
 /// A formula in the engine: its IR and, for formulas parsed from text, its AST.
 #[derive(Clone, Debug)]
 pub struct Expression {
     graph: Graph,
     root: Id,
-    source: Option<Expr>,
+    source: Option<Formula>,
 }
 
 impl Expression {
@@ -81,11 +81,12 @@ impl Expression {
 
     fn parse_naive_with(formula: &str, context: &Context, scope: &lower::Scope) -> Result<Expression, EngineError> {
         let parsed = texgrad_grammar::parse_with(formula, context)?;
-        let body = parsed.body().clone();
         let mut graph = Graph::new();
-        let root = lower::lower(&mut graph, &body, scope)?;
-        let expression = Expression { graph, root, source: Some(body) };
-        check::check_chain(&parsed, &expression, scope)?;
+        let root = lower::lower(&mut graph, parsed.body(), scope)?;
+        let expression = Expression { graph, root, source: Some(parsed) };
+        if let Some(parsed) = &expression.source {
+            check::check_chain(parsed, &expression, scope)?;
+        }
         Ok(expression)
     }
 
@@ -108,7 +109,12 @@ impl Expression {
 
     /// The AST the expression was lowered from, if it was parsed from text.
     pub fn source(&self) -> Option<&Expr> {
-        self.source.as_ref()
+        self.source.as_ref().map(Formula::body)
+    }
+
+    /// The formula's head (`f(x) =`), if it was parsed from text and written with one.
+    pub fn head(&self) -> Option<&texgrad_grammar::ast::Head> {
+        self.source.as_ref().and_then(|formula| formula.head.as_ref())
     }
 
     /// The derivative with respect to `name`: a scalar input or parameter (`x`, `alpha`), or a
