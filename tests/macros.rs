@@ -3,6 +3,9 @@
 //! in the catalog, checked against the engine's evaluation (itself checked against dual numbers
 //! and 50-digit references elsewhere) in f64 and f32, with the slice kernels.
 
+mod common;
+
+use common::close;
 use texgrad::symbolic::{Bindings, Expression};
 use texgrad::{Activation, ActivationFromOutput, define_activation};
 
@@ -31,14 +34,6 @@ define_activation! {
 
 fn engine(formula: &str) -> Expression {
     Expression::parse(formula).unwrap()
-}
-
-#[track_caller]
-fn close(got: f64, want: f64, tolerance: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= tolerance * want.abs().max(1e-300) || got == want,
-        "{what}: generated {got}, engine {want}"
-    );
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! `define_activation!` for vector activations and `define_loss!` in a user-like crate: SPEC
 //! section 3's softmax, MSE and Huber, and a two-index loss, checked against the engine.
 
+mod common;
+
+use common::close;
 use texgrad::symbolic::{Bindings, Expression};
 use texgrad::{Loss, VectorActivation, define_activation, define_loss};
 
@@ -22,14 +25,6 @@ define_loss! {
 
     /// Cross-entropy on logits, fused.
     pub fn cross_entropy_logits(z, y) = r"-\sum_i y_i \log \frac{e^{z_i}}{\sum_j e^{z_j}}";
-}
-
-#[track_caller]
-fn close(got: f64, want: f64, tolerance: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= tolerance * want.abs().max(1e-300) || got == want,
-        "{what}: generated {got}, engine {want}"
-    );
 }
 
 #[test]
