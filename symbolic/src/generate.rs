@@ -344,9 +344,15 @@ fn scalar_items(
     let mut functions =
         vec![Function { name: identifier(name), latex: expression.latex(), expression: expression.clone() }];
     let mut partials = Vec::new();
+    let used = expression.names().0;
     for argument in &arguments {
-        let derivative =
-            expression.derivative(argument).or_else(|_| zero_derivative(expression, argument)).map_err(at_formula)?;
+        // A declared name the formula does not use has derivative 0; any other failure is an
+        // error of its own.
+        let derivative = if used.contains(argument) {
+            expression.derivative(argument).map_err(at_formula)?
+        } else {
+            zero(expression)
+        };
         partials.push((argument.clone(), derivative));
     }
     for (argument, derivative) in &partials {
@@ -531,12 +537,13 @@ fn scalar_items(
     Ok(tokens)
 }
 
-/// The zero derivative of an expression with respect to a declared name it does not use.
-fn zero_derivative(expression: &Expression, _name: &str) -> Result<Expression, EngineError> {
+/// The constant 0 over an expression's graph: the derivative with respect to a declared name
+/// the formula does not use.
+fn zero(expression: &Expression) -> Expression {
     let (graph, _) = expression.graph();
     let mut graph = graph.clone();
     let zero = graph.integer(0);
-    Ok(Expression::from_graph(graph, zero))
+    Expression::from_graph(graph, zero)
 }
 
 /// The signatures of a failed definition, with bodies that never run, so that uses of it do not
