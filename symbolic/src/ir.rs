@@ -210,6 +210,15 @@ pub enum Node {
     },
 }
 
+/// A named rewrite of one node whose children are already rewritten: `None` where it does not
+/// apply. The simplifier and the stabiliser are tables of these.
+pub struct Rule {
+    /// The rule's name, for tests and documentation.
+    pub name: &'static str,
+    /// The rewrite.
+    pub apply: fn(&mut Graph, Id) -> Option<Id>,
+}
+
 /// A hash-consed arena of nodes.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {

@@ -8,15 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::ir::{Graph, Id, Node, Rational};
-
-/// A named rewrite: `None` where it does not apply.
-pub struct Rule {
-    /// The rule's name, for tests and traces.
-    pub name: &'static str,
-    /// The rewrite of one node whose children are already simplified.
-    pub apply: fn(&mut Graph, Id) -> Option<Id>,
-}
+use crate::ir::{Graph, Id, Node, Rational, Rule};
 
 /// The rules, in the order they are tried.
 pub const RULES: &[Rule] = &[

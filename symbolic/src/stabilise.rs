@@ -28,15 +28,7 @@
 
 use std::collections::HashMap;
 
-use crate::ir::{Func, Graph, Id, Node, Rational};
-
-/// A named rewrite: `None` where it does not apply.
-pub struct Rule {
-    /// The rule's name.
-    pub name: &'static str,
-    /// The rewrite of one node whose children are already stable.
-    pub apply: fn(&mut Graph, Id) -> Option<Id>,
-}
+use crate::ir::{Func, Graph, Id, Node, Rational, Rule};
 
 /// The rules, in the order they are tried on each node.
 pub const RULES: &[Rule] = &[
