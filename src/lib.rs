@@ -25,7 +25,8 @@ pub use texgrad_grammar::{Context, ErrorKind, Formula, ParseError, parse, parse_
 pub use texgrad_macros::{define_activation, define_loss};
 pub use texgrad_runtime as runtime;
 pub use texgrad_runtime::{
-    Activation, ActivationFromOutput, Float, Info, Kind, Loss, VectorActivation, activations, catalog, losses,
+    Activation, ActivationFromOutput, Float, Gate, Info, Kind, Loss, VectorActivation, VectorActivationFromOutput,
+    activations, catalog, dispatch, losses, math,
 };
 
 #[doc(hidden)]

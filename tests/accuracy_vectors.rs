@@ -9,7 +9,8 @@
 //! magnitude below 1e-6 of the inputs' scale `max(1, max |input|)`), an absolute error of 16
 //! ULP of that scale, as SPEC allows near a zero of the quantity.
 
-use texgrad::accuracy::{cases, compute, within_vector_bounds};
+use texgrad::accuracy::{cases, compute_case_at, within_vector_bounds};
+use texgrad::dispatch::Level;
 
 #[test]
 fn gates_vectors_and_losses_meet_section_4() {
@@ -19,21 +20,16 @@ fn gates_vectors_and_losses_meet_section_4() {
     names.dedup();
     assert_eq!(names.len(), 22, "references for {names:?}");
     let mut violations = Vec::new();
-    for case in &cases {
-        let computed = if case.single {
-            let inputs: Vec<Vec<f32>> =
-                case.inputs.iter().map(|vector| vector.iter().map(|&v| v as f32).collect()).collect();
-            compute::<f32>(&case.name, &inputs)
-        } else {
-            compute::<f64>(&case.name, &case.inputs)
-        };
+    // The slice kernels at every level this machine has.
+    for (case, level) in cases.iter().flat_map(|case| Level::available().into_iter().map(move |level| (case, level))) {
+        let computed = compute_case_at(case, level);
         let scale = case.inputs.iter().flatten().fold(1f64, |scale, value| scale.max(value.abs()));
         for (output, (got, want)) in computed.iter().zip(&case.outputs).enumerate() {
             assert_eq!(got.len(), want.len(), "{}: output {output} length", case.name);
             for (element, (&got, &want)) in got.iter().zip(want).enumerate() {
                 if !within_vector_bounds(got, want, case.single, scale) {
                     violations.push(format!(
-                        "{} ({}) output {output}[{element}] at {:?}: {got:e}, reference {:e}",
+                        "{} ({}, {level:?}) output {output}[{element}] at {:?}: {got:e}, reference {:e}",
                         case.name,
                         if case.single { "f32" } else { "f64" },
                         case.inputs,

@@ -1,9 +1,11 @@
 //! The built-in catalog: complete (SPEC section 6), with PyTorch's defaults, the kink
 //! conventions written down in `texgrad::activations`, and the notes' corrections.
 
+use texgrad::accuracy::Variant;
 use texgrad::activations::*;
+use texgrad::dispatch::{Arch, Level, Scalar, with_level};
 use texgrad::losses::*;
-use texgrad::{Activation, Kind, catalog};
+use texgrad::{Activation, ActivationFromOutput, Kind, catalog};
 
 const SPEC_SECTION_6: &[(&str, Kind)] = &[
     ("sigmoid", Kind::Scalar),
@@ -138,34 +140,67 @@ fn section_4_examples() {
     assert_eq!(kl_div(&[0.0f64, 1.0], &[0.5, 0.5]), std::f64::consts::LN_2);
 }
 
+/// Every slice kernel at every level this machine has computes the bits of its kernel body in
+/// the variant the level stands for (unfused for the portable level, fused for AVX2 and
+/// AVX-512), which `tests/accuracy.rs` checks against the references; unfused, they are the plain
+/// scalar functions.
+fn slice_kernels_at_every_level<F: texgrad::Float>(x: &[F]) {
+    let dy: Vec<F> = x.iter().map(|&x| F::from_f64((x.to_f64() * 1.3).sin())).collect();
+    let same = |a: F, b: F| a == b || (a.to_f64().is_nan() && b.to_f64().is_nan());
+    let unfused_scalars = <Scalar as Arch>::LEVEL == Level::Portable;
+    for level in Level::available() {
+        let variant = Variant::of(level);
+        for (name, activation) in texgrad::accuracy::activations::<F>() {
+            let zero = F::zero();
+            let (mut y, mut dx, mut y2, mut dydx) =
+                (vec![zero; x.len()], vec![zero; x.len()], vec![zero; x.len()], vec![zero; x.len()]);
+            with_level(level, || {
+                activation.forward(x, &mut y);
+                activation.backward(x, &dy, &mut dx);
+                activation.forward_with_derivative(x, &mut y2, &mut dydx);
+            })
+            .unwrap();
+            for i in 0..x.len() {
+                let (value, derivative) = activation.kernel_value_and_derivative(x[i], variant);
+                let at = format!("{name} on {level:?} at {:?}", x[i]);
+                assert!(same(y[i], value) && same(y2[i], value), "{at}: forward");
+                assert!(same(dydx[i], derivative), "{at}: forward_with_derivative");
+                assert!(same(dx[i], derivative * dy[i]), "{at}: backward");
+                if variant == Variant::Unfused && unfused_scalars {
+                    assert!(same(value, activation.value(x[i])), "{at}: the scalar function");
+                    assert!(same(derivative, activation.derivative(x[i])), "{at}: the scalar derivative");
+                }
+            }
+        }
+    }
+}
+
 #[test]
-fn slice_kernels_equal_the_scalar_functions_for_every_activation() {
+fn slice_kernels_compute_what_their_level_stands_for() {
     let x: Vec<f64> =
         (-400..400).map(|i| f64::from(i) * 0.0625).chain([-1000.0, -1e-300, 0.0, 1e-300, 1000.0]).collect();
-    let dy: Vec<f64> = x.iter().map(|x| (x * 1.3).sin()).collect();
-    for (name, activation) in texgrad::accuracy::activations::<f64>() {
-        let (mut y, mut dx, mut y2, mut dydx) =
-            (vec![0.0; x.len()], vec![0.0; x.len()], vec![0.0; x.len()], vec![0.0; x.len()]);
+    slice_kernels_at_every_level::<f64>(&x);
+    let x32: Vec<f32> = x.iter().map(|&x| x as f32).chain([-1e-30, 1e-30, f32::MAX]).collect();
+    slice_kernels_at_every_level::<f32>(&x32);
+}
+
+#[test]
+fn backward_from_the_output_equals_the_scalar_form() {
+    let x: Vec<f32> = (-40..40).map(|i| i as f32 * 0.3).collect();
+    let dy: Vec<f32> = x.iter().map(|x| (x * 0.7).cos()).collect();
+    let check = |activation: &dyn ActivationFromOutput<f32>, name: &str| {
+        let mut y = vec![0.0; x.len()];
         activation.forward(&x, &mut y);
-        activation.backward(&x, &dy, &mut dx);
-        activation.forward_with_derivative(&x, &mut y2, &mut dydx);
-        for i in 0..x.len() {
-            let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
-            assert!(same(y[i], activation.value(x[i])), "{name} forward at {}", x[i]);
-            assert!(same(dx[i], activation.derivative(x[i]) * dy[i]), "{name} backward at {}", x[i]);
-            assert!(
-                same(y2[i], y[i]) && same(dydx[i], activation.derivative(x[i])),
-                "{name} forward_with_derivative at {}",
-                x[i]
-            );
+        for level in Level::available() {
+            let mut dx = vec![0.0; x.len()];
+            with_level(level, || activation.backward_from_output(&y, &dy, &mut dx)).unwrap();
+            for i in 0..x.len() {
+                let expected = activation.derivative_from_output(y[i]) * dy[i];
+                assert!((dx[i] - expected).abs() <= 1e-6 * expected.abs(), "{name} on {level:?} at {}", x[i]);
+            }
         }
-    }
-    let x32: Vec<f32> = x.iter().map(|&x| x as f32).collect();
-    for (name, activation) in texgrad::accuracy::activations::<f32>() {
-        let mut y = vec![0.0f32; x32.len()];
-        activation.forward(&x32, &mut y);
-        for i in 0..x32.len() {
-            assert!(y[i] == activation.value(x32[i]) || y[i].is_nan(), "{name} f32 forward at {}", x32[i]);
-        }
-    }
+    };
+    check(&Sigmoid, "sigmoid");
+    check(&Tanh, "tanh");
+    check(&Elu::default(), "elu");
 }

@@ -124,5 +124,7 @@ fn diff_prints_rust() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let code = text(&output.stdout);
     assert!(code.contains("pub fn derivative_wrt_x<F: ::texgrad::Float>(x: F) -> F {"), "{code}");
-    assert!(code.contains("<F as ::texgrad::Float>::sigmoid_derivative(x)"), "{code}");
+    // One exponential and one division: the logistic parts, then σ(x)σ(-x) from them.
+    assert!(code.contains("::texgrad::__private::math::logistic_parts::<"), "{code}");
+    assert!(code.contains("::texgrad::__private::math::sigmoid_derivative_from_parts::<"), "{code}");
 }

@@ -7,7 +7,7 @@ mod common;
 
 use common::close;
 use texgrad::symbolic::{Bindings, Expression};
-use texgrad::{Activation, ActivationFromOutput, define_activation};
+use texgrad::{Activation, ActivationFromOutput, Gate, define_activation};
 
 define_activation! {
     /// Logistic sigmoid.
@@ -128,6 +128,21 @@ fn claims_gates_compositions_and_piecewise_definitions() {
     close(Swiglu.value(a, b), swish * b, 1e-15, "Swiglu.value");
     let sig = 1.0 / (1.0 + (-a).exp());
     close(swiglu_derivative_wrt_a(a, b), b * (sig + a * sig * (1.0 - sig)), 1e-14, "swiglu d/da");
+    assert_eq!(Swiglu.derivatives(a, b), (swiglu_derivative_wrt_a(a, b), swiglu_derivative_wrt_b(a, b)));
+    // The gate's slice kernels against its scalar functions.
+    let inputs_a: Vec<f64> = (-20..20).map(|i| f64::from(i) * 0.61).collect();
+    let inputs_b: Vec<f64> = inputs_a.iter().map(|a| (a * 1.7).cos()).collect();
+    let dy: Vec<f64> = inputs_a.iter().map(|a| a.sin()).collect();
+    let length = inputs_a.len();
+    let (mut out, mut da, mut db) = (vec![0.0; length], vec![0.0; length], vec![0.0; length]);
+    Swiglu.forward(&inputs_a, &inputs_b, &mut out);
+    Swiglu.backward(&inputs_a, &inputs_b, &dy, &mut da, &mut db);
+    for i in 0..length {
+        let (a, b) = (inputs_a[i], inputs_b[i]);
+        close(out[i], swiglu(a, b), 1e-15, "Swiglu forward");
+        close(da[i], swiglu_derivative_wrt_a(a, b) * dy[i], 1e-15, "Swiglu backward a");
+        close(db[i], swiglu_derivative_wrt_b(a, b) * dy[i], 1e-15, "Swiglu backward b");
+    }
 
     let bent_default = Bent::<f64>::default();
     assert_eq!((bent_default.knee, bent_default.slope), (1.5, -0.25));

@@ -57,6 +57,8 @@ fn expand(flavor: Flavor, tokens: TokenStream) -> TokenStream {
         float_trait: quote!(::texgrad::__private::Float),
         float_type: quote!(F),
         visibility: quote!(pub),
+        runtime: quote!(::texgrad::__private),
+        arch: quote!(::texgrad::__private::Scalar),
     };
     let (mut output, failures) = generate::generate(flavor, &definitions, &options);
     let mut errors: Option<syn::Error> = None;

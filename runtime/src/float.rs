@@ -1,12 +1,17 @@
 //! The `Float` trait: exactly the operations generated code calls, for `f32` and `f64`.
 //!
 //! `num-traits`' `Float` has no `erf`, `erfc`, sigmoid or softplus, and std's `erf` is unstable,
-//! so texgrad has its own small sealed trait. The special functions come from `libm` (erf ≤ 1
-//! ULP, erfc ≤ 4 ULP by its own MPFR tests); the stable compositions (sigmoid, softplus, `xlogy`,
-//! the normal CDF) are written here once, so that generated code stays short.
+//! so texgrad has its own small sealed trait. The exponentials, logarithms, the logistic family
+//! and the error functions are texgrad's own ([`crate::math`]: branch-free, so that loops over
+//! them vectorise, each with its measured error bound); the methods here are those functions
+//! compiled for the scalar level ([`crate::dispatch::Scalar`]). Square roots and integer powers
+//! are the hardware's; the trigonometric functions and real powers come from `std`.
 
 use core::fmt::{Debug, Display};
 use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+
+use crate::dispatch::Scalar;
+use crate::math::{self, ErfTables, Real};
 
 mod sealed {
     pub trait Sealed {}
@@ -32,6 +37,8 @@ pub trait Float:
     + MulAssign
     + Send
     + Sync
+    + Real
+    + ErfTables
     + 'static
 {
     /// A constant, given correctly rounded in both types by the code generator.
@@ -49,14 +56,26 @@ pub trait Float:
     /// Positive infinity.
     fn infinity() -> Self;
 
-    /// `e^x`.
-    fn exp(self) -> Self;
-    /// `e^x - 1`, exact near 0.
-    fn exp_m1(self) -> Self;
-    /// Natural logarithm.
-    fn ln(self) -> Self;
-    /// `ln(1 + x)`, exact near 0.
-    fn ln_1p(self) -> Self;
+    /// `e^x` ([`math::exp`]).
+    #[inline(always)]
+    fn exp(self) -> Self {
+        math::exp::<Self, Scalar>(self)
+    }
+    /// `e^x - 1`, exact near 0 ([`math::exp_m1`]).
+    #[inline(always)]
+    fn exp_m1(self) -> Self {
+        math::exp_m1::<Self, Scalar>(self)
+    }
+    /// Natural logarithm ([`math::ln`]).
+    #[inline(always)]
+    fn ln(self) -> Self {
+        math::ln::<Self, Scalar>(self)
+    }
+    /// `ln(1 + x)`, exact near 0 ([`math::ln_1p`]).
+    #[inline(always)]
+    fn ln_1p(self) -> Self {
+        math::ln_1p::<Self, Scalar>(self)
+    }
     /// Square root.
     fn sqrt(self) -> Self;
     /// Integer power.
@@ -69,26 +88,42 @@ pub trait Float:
     fn cos(self) -> Self;
     /// Tangent.
     fn tan(self) -> Self;
-    /// Hyperbolic sine.
-    fn sinh(self) -> Self;
-    /// Hyperbolic cosine.
-    fn cosh(self) -> Self;
-    /// Hyperbolic tangent.
-    fn tanh(self) -> Self;
+    /// Hyperbolic sine ([`math::sinh`]).
+    #[inline(always)]
+    fn sinh(self) -> Self {
+        math::sinh::<Self, Scalar>(self)
+    }
+    /// Hyperbolic cosine ([`math::cosh`]).
+    #[inline(always)]
+    fn cosh(self) -> Self {
+        math::cosh::<Self, Scalar>(self)
+    }
+    /// Hyperbolic tangent ([`math::tanh`]).
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        math::tanh::<Self, Scalar>(self)
+    }
     /// Arctangent.
     fn atan(self) -> Self;
     /// Arcsine.
     fn asin(self) -> Self;
     /// Arccosine.
     fn acos(self) -> Self;
-    /// The error function.
-    fn erf(self) -> Self;
-    /// The complementary error function, exact where `erf` is near ±1.
-    fn erfc(self) -> Self;
+    /// The error function ([`math::erf`]).
+    #[inline(always)]
+    fn erf(self) -> Self {
+        math::erf::<Self, Scalar>(self)
+    }
+    /// The complementary error function, exact where `erf` is near ±1 ([`math::erfc`]).
+    #[inline(always)]
+    fn erfc(self) -> Self {
+        math::erfc::<Self, Scalar>(self)
+    }
     /// Absolute value.
     fn abs(self) -> Self;
 
     /// -1, 0 or 1 (0 at ±0, unlike `signum`), NaN for NaN.
+    #[inline(always)]
     fn sign(self) -> Self {
         if self > Self::zero() {
             Self::one()
@@ -100,54 +135,53 @@ pub trait Float:
     }
 
     /// The logistic sigmoid `1 / (1 + e^{-x})`, finite and with full relative precision on both
-    /// sides (`σ(-1000)` is 0, not NaN; `σ(-30)` keeps its digits).
+    /// sides (`σ(-1000)` is 0, not NaN; `σ(-30)` keeps its digits) ([`math::sigmoid`]).
+    #[inline(always)]
     fn sigmoid(self) -> Self {
-        // One exponential of a non-positive number, and a select rather than a branch, so that
-        // slice loops over it can be vectorised.
-        let e = (-self.abs()).exp();
-        let s = Self::one() / (Self::one() + e);
-        if self >= Self::zero() { s } else { e * s }
+        math::sigmoid::<Self, Scalar>(self)
     }
 
     /// `σ(x) σ(-x) = e^{-|x|} / (1 + e^{-|x|})^2`: the sigmoid's derivative with one exponential,
-    /// exact in both tails (what generated code calls for `σ(u) σ(-u)`).
+    /// exact in both tails ([`math::sigmoid_derivative`]).
+    #[inline(always)]
     fn sigmoid_derivative(self) -> Self {
-        let e = (-self.abs()).exp();
-        let d = Self::one() + e;
-        e / (d * d)
+        math::sigmoid_derivative::<Self, Scalar>(self)
     }
 
-    /// `ln(1 + e^x)`: `x + ln_1p(e^{-x})` for positive `x`, so that `softplus(1000)` is 1000.
+    /// `ln(1 + e^x)`, so that `softplus(1000)` is 1000 ([`math::softplus`]).
+    #[inline(always)]
     fn softplus(self) -> Self {
-        let positive = if self > Self::zero() { self } else { Self::zero() };
-        positive + (-self.abs()).exp().ln_1p()
+        math::softplus::<Self, Scalar>(self)
     }
 
-    /// The standard normal CDF `Φ(x) = erfc(-x/√2)/2`, exact in both tails.
+    /// The standard normal CDF `Φ(x) = erfc(-x/√2)/2`, exact in both tails ([`math::phi`]).
+    #[inline(always)]
     fn phi(self) -> Self {
-        let half = Self::literal(0.5, 0.5);
-        let inverse_sqrt_2 = Self::literal(core::f32::consts::FRAC_1_SQRT_2, core::f64::consts::FRAC_1_SQRT_2);
-        half * (-self * inverse_sqrt_2).erfc()
+        math::phi::<Self, Scalar>(self)
     }
 
-    /// `y ln x`, and 0 where `y` is 0 (the `0 log 0 = 0` convention of cross-entropy and KL).
+    /// `y ln x`, and 0 where `y` is 0 (the `0 log 0 = 0` convention of cross-entropy and KL)
+    /// ([`math::xlogy`]).
+    #[inline(always)]
     fn xlogy(y: Self, x: Self) -> Self {
-        if y == Self::zero() { Self::zero() } else { y * x.ln() }
+        math::xlogy::<Self, Scalar>(y, x)
     }
 
     /// `max(a, b)`, taking `a` at a tie (and where neither is greater, as with NaN).
+    #[inline(always)]
     fn maximum(a: Self, b: Self) -> Self {
         if a >= b { a } else { b }
     }
 
     /// `min(a, b)`, taking `a` at a tie.
+    #[inline(always)]
     fn minimum(a: Self, b: Self) -> Self {
         if a <= b { a } else { b }
     }
 }
 
 macro_rules! impl_float {
-    ($float:ty, $field:tt, $erf:path, $erfc:path) => {
+    ($float:ty, $field:tt) => {
         impl Float for $float {
             #[inline(always)]
             fn literal(single: f32, double: f64) -> Self {
@@ -178,22 +212,6 @@ macro_rules! impl_float {
                 <$float>::INFINITY
             }
             #[inline(always)]
-            fn exp(self) -> Self {
-                <$float>::exp(self)
-            }
-            #[inline(always)]
-            fn exp_m1(self) -> Self {
-                <$float>::exp_m1(self)
-            }
-            #[inline(always)]
-            fn ln(self) -> Self {
-                <$float>::ln(self)
-            }
-            #[inline(always)]
-            fn ln_1p(self) -> Self {
-                <$float>::ln_1p(self)
-            }
-            #[inline(always)]
             fn sqrt(self) -> Self {
                 <$float>::sqrt(self)
             }
@@ -218,18 +236,6 @@ macro_rules! impl_float {
                 <$float>::tan(self)
             }
             #[inline(always)]
-            fn sinh(self) -> Self {
-                <$float>::sinh(self)
-            }
-            #[inline(always)]
-            fn cosh(self) -> Self {
-                <$float>::cosh(self)
-            }
-            #[inline(always)]
-            fn tanh(self) -> Self {
-                <$float>::tanh(self)
-            }
-            #[inline(always)]
             fn atan(self) -> Self {
                 <$float>::atan(self)
             }
@@ -242,14 +248,6 @@ macro_rules! impl_float {
                 <$float>::acos(self)
             }
             #[inline(always)]
-            fn erf(self) -> Self {
-                $erf(self)
-            }
-            #[inline(always)]
-            fn erfc(self) -> Self {
-                $erfc(self)
-            }
-            #[inline(always)]
             fn abs(self) -> Self {
                 <$float>::abs(self)
             }
@@ -257,8 +255,8 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, 0, libm::erff, libm::erfcf);
-impl_float!(f64, 1, libm::erf, libm::erfc);
+impl_float!(f32, 0);
+impl_float!(f64, 1);
 
 #[cfg(test)]
 mod tests {

@@ -9,21 +9,29 @@ extern crate self as texgrad;
 
 pub mod activations;
 pub mod catalog;
+pub mod dispatch;
 pub mod float;
 pub mod info;
+pub mod kernels;
 pub mod losses;
+pub mod math;
 pub mod traits;
 
 pub use catalog::catalog;
 pub use float::Float;
 pub use info::{Info, Kind};
-pub use traits::{Activation, ActivationFromOutput, Loss, VectorActivation};
+pub use traits::{Activation, ActivationFromOutput, Gate, Loss, VectorActivation, VectorActivationFromOutput};
 
 /// What generated code calls, under one path (`::texgrad::__private`) that user code does not
 /// use directly.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::dispatch::{Arch, Dispatched, Scalar, dispatch};
     pub use crate::float::Float;
     pub use crate::info::{Info, Kind};
-    pub use crate::traits::{Activation, ActivationFromOutput, Loss, VectorActivation};
+    pub use crate::kernels::{self, FromOutputKernel, GateKernel, ScalarKernel};
+    pub use crate::math;
+    pub use crate::traits::{
+        Activation, ActivationFromOutput, Gate, Loss, VectorActivation, VectorActivationFromOutput,
+    };
 }

@@ -100,6 +100,43 @@ pub trait ActivationFromOutput<F: Float>: Activation<F> {
     }
 }
 
+/// A two-input gate `f(a, b)` with its parameters (`Swiglu`): what `define_activation!`
+/// generates for a definition with two scalar inputs.
+pub trait Gate<F: Float> {
+    /// `f(a, b)`.
+    fn value(&self, a: F, b: F) -> F;
+
+    /// `(∂f/∂a, ∂f/∂b)`.
+    fn derivatives(&self, a: F, b: F) -> (F, F);
+
+    /// `out_i = f(a_i, b_i)`.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn forward(&self, a: &[F], b: &[F], out: &mut [F]) {
+        assert_eq!(a.len(), b.len(), "forward: a has {} elements but b has {}", a.len(), b.len());
+        assert_eq!(a.len(), out.len(), "forward: a has {} elements but out has {}", a.len(), out.len());
+        for ((out, &a), &b) in out.iter_mut().zip(a).zip(b) {
+            *out = self.value(a, b);
+        }
+    }
+
+    /// `da_i = ∂f/∂a dy_i`, `db_i = ∂f/∂b dy_i` at `(a_i, b_i)`.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn backward(&self, a: &[F], b: &[F], dy: &[F], da: &mut [F], db: &mut [F]) {
+        for (name, length) in [("b", b.len()), ("dy", dy.len()), ("da", da.len()), ("db", db.len())] {
+            assert_eq!(a.len(), length, "backward: a has {} elements but {name} has {length}", a.len());
+        }
+        for (((da, db), (&a, &b)), &dy) in da.iter_mut().zip(db.iter_mut()).zip(a.iter().zip(b)).zip(dy) {
+            let (partial_a, partial_b) = self.derivatives(a, b);
+            *da = partial_a * dy;
+            *db = partial_b * dy;
+        }
+    }
+}
+
 /// A vector activation `out = f(z)` with its parameters (`Softmax`): what `define_activation!`
 /// generates for a definition with a free index.
 pub trait VectorActivation<F: Float> {
@@ -114,6 +151,17 @@ pub trait VectorActivation<F: Float> {
     /// # Panics
     /// If the slices' lengths differ.
     fn backward(&self, z: &[F], dy: &[F], dz: &mut [F]);
+}
+
+/// A vector activation whose vector-Jacobian product can be written through its output alone
+/// (softmax: `dz_k = s_k (dy_k - Σ_i dy_i s_i)`): the backward pass a framework runs with the
+/// saved output.
+pub trait VectorActivationFromOutput<F: Float>: VectorActivation<F> {
+    /// `dz_k = \sum_i dy_i ∂f_i/∂z_k` from the output `out = f(z)`.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ.
+    fn backward_from_output(&self, out: &[F], dy: &[F], dz: &mut [F]);
 }
 
 /// A loss of a prediction against a target (`Mse`): what `define_loss!` generates for a

@@ -24,7 +24,8 @@ impl DoubleDouble {
     const LN_2: DoubleDouble = DoubleDouble { hi: std::f64::consts::LN_2, lo: 2.3190468138462996e-17 };
     const LN_10: DoubleDouble = DoubleDouble { hi: std::f64::consts::LN_10, lo: -2.1707562233822494e-16 };
 
-    fn from_f64(value: f64) -> DoubleDouble {
+    /// A float, exactly.
+    pub fn from_f64(value: f64) -> DoubleDouble {
         DoubleDouble { hi: value, lo: 0.0 }
     }
 

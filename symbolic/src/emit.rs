@@ -1,21 +1,28 @@
 //! The Rust emitter: straight-line code for one or more roots of a graph, generic over the
-//! runtime's `Float` trait.
+//! runtime's `Float` trait and over the level the elementary functions are compiled for.
 //!
 //! Common subexpressions are shared by construction (the graph is hash-consed), so emitting a
 //! function's value and derivatives together computes `e^{-x}` once: every node used more than
 //! once gets a `let`, in arena order (children before parents), and every other node is inlined
 //! where it is used. Constants are written as a correctly rounded `f32` and `f64` literal pair.
+//!
+//! Functions are lowered onto the runtime's vectorisable elementary functions
+//! (`texgrad::math`), and those that share work are computed together ([`Family`]): `σ(u)`,
+//! `σ(-u)`, `σ(u)σ(-u)` and `softplus(±u)` from one `e^{-|u|}`; `tanh u` and `1/\cosh^2 u` from
+//! one reduction; `e^u` and `e^u - 1` from one; the Gaussian factor inside `erfc(c u)` and `Φ(u)`
+//! with the `e^{k u^2}` of a derivative. Sums become the runtime's vectorisable reductions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::constant::{self, DoubleDouble};
 use crate::error::EngineError;
-use crate::ir::{Compare, Constant, Func, Graph, Id, Index, Node, Rational};
+use crate::ir::{Compare, Constant, Func, Graph, Id, Index, Library, Node, Rational};
 
-/// Where generated code finds the runtime, and what its float type is called.
+/// Where generated code finds the runtime, what its float type is called, and which level its
+/// elementary functions are compiled for.
 #[derive(Clone, Debug)]
 pub struct EmitOptions {
     /// The path of the `Float` trait (`::texgrad::__private::Float`).
@@ -24,11 +31,30 @@ pub struct EmitOptions {
     pub float_type: TokenStream,
     /// The visibility of emitted functions (`pub`).
     pub visibility: TokenStream,
+    /// The runtime's module for generated code (`::texgrad::__private`), holding `math` and
+    /// `kernels`.
+    pub runtime: TokenStream,
+    /// The level the elementary functions are instantiated for: the runtime's `Scalar` in plain
+    /// functions, a kernel body's type parameter (`A`) in slice kernels.
+    pub arch: TokenStream,
 }
 
 impl Default for EmitOptions {
     fn default() -> Self {
-        EmitOptions { float_trait: quote!(::texgrad::Float), float_type: quote!(F), visibility: quote!(pub) }
+        EmitOptions {
+            float_trait: quote!(::texgrad::Float),
+            float_type: quote!(F),
+            visibility: quote!(pub),
+            runtime: quote!(::texgrad::__private),
+            arch: quote!(::texgrad::__private::Scalar),
+        }
+    }
+}
+
+impl EmitOptions {
+    /// These options with the elementary functions instantiated for `arch`.
+    pub fn with_arch(&self, arch: TokenStream) -> EmitOptions {
+        EmitOptions { arch, ..self.clone() }
     }
 }
 
@@ -39,6 +65,28 @@ pub struct Emitted {
     pub statements: TokenStream,
     /// One expression per root, in the order given.
     pub results: Vec<TokenStream>,
+}
+
+/// Functions of one argument that are computed together, keyed by that argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Family {
+    /// `σ(±u)`, `σ(u)σ(-u)` and `softplus(±u)`, from `e = e^{-|u|}` and `r = 1/(1 + e)`.
+    Logistic(Id),
+    /// `e^u` and `e^u - 1`.
+    Exponential(Id),
+    /// `tanh u` and `1/\cosh^2 u`.
+    Hyperbolic(Id),
+    /// `e^{k u^2}` for a constant `k` (its `f64` bits): the Gaussian factor of `erfc(c u)` (with
+    /// `k = -c^2`) and of `Φ(u)` (`k = -1/2`).
+    Gaussian(Id, u64),
+}
+
+impl Family {
+    fn argument(self) -> Id {
+        match self {
+            Family::Logistic(u) | Family::Exponential(u) | Family::Hyperbolic(u) | Family::Gaussian(u, _) => u,
+        }
+    }
 }
 
 /// Straight-line code computing every root.
@@ -65,10 +113,57 @@ pub fn emit(graph: &Graph, roots: &[Id], options: &EmitOptions) -> Result<Emitte
         }
     }
     let free = free_indices(graph);
-    let mut emitter = Emitter { graph, options, names: HashMap::new(), log_sum_exp_parts_named: HashMap::new() };
+    let mut emitter = Emitter {
+        graph,
+        options,
+        names: HashMap::new(),
+        log_sum_exp_parts_named: HashMap::new(),
+        families: HashMap::new(),
+    };
+    // Families whose argument has no free index are computed once, as `let`s right after their
+    // argument; the argument is named so that the members can refer to it.
+    let live = |index: usize| reachable[index] && free[index].is_empty();
+    let applied = |func: Func| -> HashSet<Id> {
+        (0..graph.len())
+            .filter(|&index| live(index))
+            .filter_map(|index| match graph.node(graph.id_at(index)) {
+                Node::Apply(applied, argument) if *applied == func => Some(*argument),
+                _ => None,
+            })
+            .collect()
+    };
+    let paired = &applied(Func::Exp) & &applied(Func::ExpM1);
+    let mut families: Vec<Family> = Vec::new();
+    for index in (0..graph.len()).filter(|&index| live(index)) {
+        for family in families_of(graph, graph.id_at(index), &paired) {
+            if free[family.argument().index()].is_empty() && !families.contains(&family) {
+                families.push(family);
+            }
+        }
+    }
+    for family in &families {
+        uses[family.argument().index()] += 2;
+    }
     let mut statements = TokenStream::new();
+    let mut family_count = 0;
+    let mut emit_families = |emitter: &mut Emitter<'_>, statements: &mut TokenStream, argument: Option<Id>| {
+        for &family in &families {
+            let due = match argument {
+                Some(id) => family.argument() == id,
+                None => is_leaf(graph.node(family.argument())) || constant::fold(graph, family.argument()).is_some(),
+            };
+            if due && !emitter.families.contains_key(&family) {
+                let (tokens, names) = emitter.family(family, family_count)?;
+                family_count += 1;
+                statements.extend(tokens);
+                emitter.families.insert(family, names);
+            }
+        }
+        Ok::<(), EngineError>(())
+    };
+    emit_families(&mut emitter, &mut statements, None)?;
     for index in 0..graph.len() {
-        let id = graph_id(graph, index);
+        let id = graph.id_at(index);
         // Shared nodes get a `let`; so does every sum over an index that no enclosing loop
         // needs, so that `\sum_j e^{z_j}` is computed once, not once per output element.
         let loop_work = matches!(graph.node(id), Node::Sum(..) | Node::LogSumExp(..));
@@ -91,16 +186,79 @@ pub fn emit(graph: &Graph, roots: &[Id], options: &EmitOptions) -> Result<Emitte
             statements.extend(quote!(let #name = #expression;));
         }
         emitter.names.insert(id, name);
+        emit_families(&mut emitter, &mut statements, Some(id))?;
     }
     let results = roots.iter().map(|&root| emitter.reference(root)).collect::<Result<_, _>>()?;
     Ok(Emitted { statements, results })
+}
+
+/// The families a node belongs to (see [`Family`]); `paired` holds the arguments of both `e^u`
+/// and `e^u - 1`.
+fn families_of(graph: &Graph, id: Id, paired: &HashSet<Id>) -> Vec<Family> {
+    match graph.node(id) {
+        Node::Apply(Func::Sigmoid | Func::Softplus, argument) => vec![Family::Logistic(unsigned(graph, *argument))],
+        Node::Apply(Func::Exp, argument) => match gaussian_of(graph, *argument) {
+            Some((u, k)) => vec![Family::Gaussian(u, k.to_f64().to_bits())],
+            None if paired.contains(argument) => vec![Family::Exponential(*argument)],
+            None => Vec::new(),
+        },
+        Node::Apply(Func::ExpM1, argument) if paired.contains(argument) => vec![Family::Exponential(*argument)],
+        Node::Apply(Func::Tanh, argument) => vec![Family::Hyperbolic(*argument)],
+        Node::Pow(base, exponent) if graph.rational(*exponent) == Some(Rational::from_integer(-2)) => {
+            match graph.node(*base) {
+                Node::Apply(Func::Cosh, argument) => vec![Family::Hyperbolic(*argument)],
+                _ => Vec::new(),
+            }
+        }
+        Node::Apply(Func::Erfc | Func::Erf, argument) => {
+            let (c, u) = scaled(graph, *argument);
+            vec![Family::Gaussian(u, c.times(c).negated().to_f64().to_bits())]
+        }
+        Node::Apply(Func::Phi, u) => vec![Family::Gaussian(*u, (-0.5f64).to_bits())],
+        _ => Vec::new(),
+    }
+}
+
+/// `u` for an argument `u` or `-u`: `σ(-u)` belongs to `u`'s family.
+fn unsigned(graph: &Graph, argument: Id) -> Id {
+    match split_coefficient(graph, argument) {
+        (coefficient, rest) if coefficient == Rational::from_integer(-1) => rest,
+        _ => argument,
+    }
+}
+
+/// `(c, u)` for a product `c u` of constant factors and one other (`c = 1` for anything else).
+fn constant_times(graph: &Graph, id: Id) -> Option<(DoubleDouble, Id)> {
+    let Node::Mul(factors) = graph.node(id) else { return None };
+    let mut c = DoubleDouble::from_f64(1.0);
+    let mut rest = None;
+    for &factor in factors {
+        match constant::fold(graph, factor) {
+            Some(value) => c = c.times(value),
+            None if rest.is_none() => rest = Some(factor),
+            None => return None,
+        }
+    }
+    Some((c, rest?))
+}
+
+/// `(c, u)` with the argument `c u` for a constant `c` (1 where there is none).
+fn scaled(graph: &Graph, argument: Id) -> (DoubleDouble, Id) {
+    constant_times(graph, argument).unwrap_or((DoubleDouble::from_f64(1.0), argument))
+}
+
+/// `(u, k)` for an exponent `k u^2` with a constant `k`.
+fn gaussian_of(graph: &Graph, exponent: Id) -> Option<(Id, DoubleDouble)> {
+    let (k, square) = constant_times(graph, exponent)?;
+    let Node::Pow(u, two) = graph.node(square) else { return None };
+    (graph.rational(*two) == Some(Rational::from_integer(2))).then_some((*u, k))
 }
 
 /// The indices each node depends on (free in it), in arena order.
 fn free_indices(graph: &Graph) -> Vec<Vec<Index>> {
     let mut free: Vec<Vec<Index>> = Vec::with_capacity(graph.len());
     for index in 0..graph.len() {
-        let id = graph_id(graph, index);
+        let id = graph.id_at(index);
         let mut own: Vec<Index> = match graph.node(id) {
             Node::Element(_, indices) => indices.clone(),
             Node::Delta(a, b) => vec![*a, *b],
@@ -116,14 +274,17 @@ fn free_indices(graph: &Graph) -> Vec<Vec<Index>> {
     free
 }
 
+/// `a`, or `(a, b, ...)` for several.
+pub fn tuple(items: &[TokenStream]) -> TokenStream {
+    match items {
+        [single] => single.clone(),
+        _ => quote!((#(#items),*)),
+    }
+}
+
 /// The loop variable of an index (`i_index`), a `usize`.
 pub fn index_variable(index: Index) -> Ident {
     format_ident!("{}_index", index)
-}
-
-/// The id of the node at `index` (ids are arena positions).
-fn graph_id(graph: &Graph, index: usize) -> Id {
-    graph.id_at(index)
 }
 
 fn is_leaf(node: &Node) -> bool {
@@ -191,12 +352,18 @@ pub fn rational_literals(value: Rational) -> (f32, f64) {
     (double as f32, double)
 }
 
+/// The names of a family's shared values.
+#[derive(Clone, Debug)]
+struct FamilyNames(Vec<Ident>);
+
 struct Emitter<'g> {
     graph: &'g Graph,
     options: &'g EmitOptions,
     names: HashMap<Id, Ident>,
     /// Hoisted log-sum-exps, as the names of their maximum and their logarithm of the sum.
     log_sum_exp_parts_named: HashMap<Id, (Ident, Ident)>,
+    /// Families computed up front, with the names of their shared values.
+    families: HashMap<Family, FamilyNames>,
 }
 
 impl Emitter<'_> {
@@ -212,14 +379,122 @@ impl Emitter<'_> {
         float_literal(single, double, self.options)
     }
 
+    /// A method of the `Float` trait.
     fn call(&self, method: &str, arguments: &[TokenStream]) -> TokenStream {
         let (float, float_trait) = (&self.options.float_type, &self.options.float_trait);
         let method = format_ident!("{method}");
         quote!(<#float as #float_trait>::#method(#(#arguments),*))
     }
 
+    /// An elementary function of the runtime's `math`, at the emitted code's level.
+    fn math(&self, function: &str, arguments: &[TokenStream]) -> TokenStream {
+        let (float, runtime, arch) = (&self.options.float_type, &self.options.runtime, &self.options.arch);
+        let function = format_ident!("{function}");
+        quote!(#runtime::math::#function::<#float, #arch>(#(#arguments),*))
+    }
+
     fn folded(&self, value: DoubleDouble) -> TokenStream {
         self.literal(value.to_f32(), value.to_f64())
+    }
+
+    /// The `let`s of a family, and the names they bind.
+    fn family(&self, family: Family, position: usize) -> Result<(TokenStream, FamilyNames), EngineError> {
+        let argument = self.reference(family.argument())?;
+        let name = |part: &str| format_ident!("f{}_{}", position, part);
+        Ok(match family {
+            Family::Logistic(_) => {
+                let (e, r) = (name("e"), name("r"));
+                let parts = self.math("logistic_parts", &[argument]);
+                (quote!(let (#e, #r) = #parts;), FamilyNames(vec![e, r]))
+            }
+            Family::Exponential(_) => {
+                let (exponential, minus_one) = (name("exp"), name("exp_m1"));
+                let pair = self.math("exp_and_exp_m1", &[argument]);
+                (quote!(let (#exponential, #minus_one) = #pair;), FamilyNames(vec![exponential, minus_one]))
+            }
+            Family::Hyperbolic(_) => {
+                let (tanh, sech2) = (name("tanh"), name("sech2"));
+                let pair = self.math("tanh_and_sech2", &[argument]);
+                (quote!(let (#tanh, #sech2) = #pair;), FamilyNames(vec![tanh, sech2]))
+            }
+            Family::Gaussian(_, k) => {
+                let gaussian = name("gauss");
+                let value = self.gaussian(argument, f64::from_bits(k));
+                (quote!(let #gaussian = #value;), FamilyNames(vec![gaussian]))
+            }
+        })
+    }
+
+    /// `e^{k u^2}` computed from `u`.
+    fn gaussian(&self, u: TokenStream, k: f64) -> TokenStream {
+        let k = self.literal(k as f32, k);
+        self.math("exp_scaled_square", &[u, k])
+    }
+
+    /// A Gaussian factor: the family's name, or the call inlined.
+    fn gaussian_of(&self, u: Id, k: DoubleDouble) -> Result<TokenStream, EngineError> {
+        let family = Family::Gaussian(u, k.to_f64().to_bits());
+        Ok(match self.families.get(&family) {
+            Some(FamilyNames(names)) => {
+                let name = &names[0];
+                quote!(#name)
+            }
+            None => {
+                let folded = self.literal(k.to_f32(), k.to_f64());
+                self.math("exp_scaled_square", &[self.reference(u)?, folded])
+            }
+        })
+    }
+
+    /// A function applied to an argument, through its family where it has one.
+    fn apply(&self, func: Func, argument: Id) -> Result<TokenStream, EngineError> {
+        let graph = self.graph;
+        match func {
+            Func::Sigmoid | Func::Softplus => {
+                if let Some(FamilyNames(names)) = self.families.get(&Family::Logistic(unsigned(graph, argument))) {
+                    let (e, r) = (&names[0], &names[1]);
+                    let signed = self.reference(argument)?;
+                    return Ok(if func == Func::Sigmoid {
+                        self.math("sigmoid_from_parts", &[signed, quote!(#e), quote!(#r)])
+                    } else {
+                        self.math("softplus_from_parts", &[signed, quote!(#e)])
+                    });
+                }
+            }
+            Func::Exp | Func::ExpM1 => {
+                if func == Func::Exp
+                    && let Some((u, k)) = gaussian_of(graph, argument)
+                {
+                    return self.gaussian_of(u, k);
+                }
+                if let Some(FamilyNames(names)) = self.families.get(&Family::Exponential(argument)) {
+                    let name = &names[usize::from(func == Func::ExpM1)];
+                    return Ok(quote!(#name));
+                }
+            }
+            Func::Tanh => {
+                if let Some(FamilyNames(names)) = self.families.get(&Family::Hyperbolic(argument)) {
+                    let name = &names[0];
+                    return Ok(quote!(#name));
+                }
+            }
+            Func::Erfc | Func::Erf => {
+                let (c, u) = scaled(graph, argument);
+                let gaussian = self.gaussian_of(u, c.times(c).negated())?;
+                let function = if func == Func::Erfc { "erfc_given_gaussian" } else { "erf_given_gaussian" };
+                return Ok(self.math(function, &[self.reference(argument)?, gaussian]));
+            }
+            Func::Phi => {
+                let gaussian = self.gaussian_of(argument, DoubleDouble::from_f64(-0.5))?;
+                return Ok(self.math("phi_given_gaussian", &[self.reference(argument)?, gaussian]));
+            }
+            _ => {}
+        }
+        let argument = self.reference(argument)?;
+        Ok(match func.library() {
+            Library::Math => self.math(func.runtime_name(), &[argument]),
+            Library::Float => self.call(func.runtime_name(), &[argument]),
+        })
     }
 
     fn expression(&self, id: Id) -> Result<TokenStream, EngineError> {
@@ -287,14 +562,10 @@ impl Emitter<'_> {
                 quote!((#sum))
             }
             Node::Mul(_) | Node::Pow(..) => self.product(id)?,
-            Node::Apply(func, argument) => {
-                let argument = self.reference(*argument)?;
-                let method = func.float_method();
-                self.call(method, &[argument])
-            }
+            Node::Apply(func, argument) => self.apply(*func, *argument)?,
             Node::Max(a, b) => self.call("maximum", &[self.reference(*a)?, self.reference(*b)?]),
             Node::Min(a, b) => self.call("minimum", &[self.reference(*a)?, self.reference(*b)?]),
-            Node::XLogY(y, x) => self.call("xlogy", &[self.reference(*y)?, self.reference(*x)?]),
+            Node::XLogY(y, x) => self.math("xlogy", &[self.reference(*y)?, self.reference(*x)?]),
             Node::Compare(op, a, b) => {
                 let (a, b) = (self.reference(*a)?, self.reference(*b)?);
                 match op {
@@ -348,14 +619,8 @@ impl Emitter<'_> {
                 let length = self.length(*index, *body);
                 let variable = index_variable(*index);
                 let body = self.reference(*body)?;
-                let zero = self.call("zero", &[]);
-                quote!({
-                    let mut total = #zero;
-                    for #variable in 0..#length {
-                        total += #body;
-                    }
-                    total
-                })
+                let (float, runtime, arch) = (&self.options.float_type, &self.options.runtime, &self.options.arch);
+                quote!(#runtime::kernels::sum::<#float, #arch>(#length, |#variable| #body))
             }
             Node::LogSumExp(index, exponent) => {
                 let parts = self.log_sum_exp_parts(*index, *exponent)?;
@@ -372,27 +637,8 @@ impl Emitter<'_> {
         let length = self.length(index, exponent);
         let variable = index_variable(index);
         let exponent = self.reference(exponent)?;
-        let (zero, infinity) = (self.call("zero", &[]), self.call("infinity", &[]));
-        let exp = self.call("exp", &[quote!((#exponent - largest))]);
-        let ln = self.call("ln", &[quote!(total)]);
-        Ok(quote!({
-            let mut largest = -#infinity;
-            for #variable in 0..#length {
-                let value = #exponent;
-                if value > largest {
-                    largest = value;
-                }
-            }
-            if largest == #infinity || largest == -#infinity {
-                (largest, #zero)
-            } else {
-                let mut total = #zero;
-                for #variable in 0..#length {
-                    total += #exp;
-                }
-                (largest, #ln)
-            }
-        }))
+        let (float, runtime, arch) = (&self.options.float_type, &self.options.runtime, &self.options.arch);
+        Ok(quote!(#runtime::kernels::log_sum_exp::<#float, #arch>(#length, |#variable| #exponent)))
     }
 
     /// The `usize` length an index runs over.
@@ -423,8 +669,13 @@ impl Emitter<'_> {
         // σ(u) σ(-u), the sigmoid's derivative, is one call with one exponential.
         let mut factors = factors;
         if let Some((first, second, argument)) = sigmoid_pair(graph, &factors) {
-            let argument = self.reference(argument)?;
-            numerator.push(self.call("sigmoid_derivative", &[argument]));
+            numerator.push(match self.families.get(&Family::Logistic(argument)) {
+                Some(FamilyNames(names)) => {
+                    let (e, r) = (&names[0], &names[1]);
+                    self.math("sigmoid_derivative_from_parts", &[quote!(#e), quote!(#r)])
+                }
+                None => self.math("sigmoid_derivative", &[self.reference(argument)?]),
+            });
             let (high, low) = (first.max(second), first.min(second));
             factors.remove(high);
             factors.remove(low);
@@ -440,6 +691,16 @@ impl Emitter<'_> {
                 continue;
             }
             match graph.node(factor) {
+                // 1/cosh^2 u is its family's sech^2 u.
+                Node::Pow(base, exponent)
+                    if (!self.names.contains_key(&factor) || factors.len() == 1)
+                        && graph.rational(*exponent) == Some(Rational::from_integer(-2))
+                        && let Node::Apply(Func::Cosh, argument) = graph.node(*base)
+                        && let Some(FamilyNames(names)) = self.families.get(&Family::Hyperbolic(*argument)) =>
+                {
+                    let sech2 = &names[1];
+                    numerator.push(quote!(#sech2));
+                }
                 Node::Pow(base, exponent) if !self.names.contains_key(&factor) || factors.len() == 1 => {
                     let base_code = self.reference(*base)?;
                     match graph.rational(*exponent) {

@@ -85,48 +85,58 @@ pub enum Func {
     ExpM1,
 }
 
-/// Each function's name in plain text and its method on the runtime's `Float` trait, in one
-/// table so that a new function is named once.
-const FUNC_NAMES: &[(Func, &str, &str)] = &[
-    (Func::Exp, "exp", "exp"),
-    (Func::Ln, "ln", "ln"),
-    (Func::Sin, "sin", "sin"),
-    (Func::Cos, "cos", "cos"),
-    (Func::Tan, "tan", "tan"),
-    (Func::Sinh, "sinh", "sinh"),
-    (Func::Cosh, "cosh", "cosh"),
-    (Func::Tanh, "tanh", "tanh"),
-    (Func::Arctan, "arctan", "atan"),
-    (Func::Arcsin, "arcsin", "asin"),
-    (Func::Arccos, "arccos", "acos"),
-    (Func::Erf, "erf", "erf"),
-    (Func::Erfc, "erfc", "erfc"),
-    (Func::Phi, "Phi", "phi"),
-    (Func::Sigmoid, "sigmoid", "sigmoid"),
-    (Func::Softplus, "softplus", "softplus"),
-    (Func::Sign, "sign", "sign"),
-    (Func::Abs, "abs", "abs"),
-    (Func::Ln1p, "ln1p", "ln_1p"),
-    (Func::ExpM1, "expm1", "exp_m1"),
+/// Where generated code finds a function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Library {
+    /// texgrad's vectorisable elementary functions (`texgrad::math`), generic over the level.
+    Math,
+    /// A method of the runtime's `Float` trait (the hardware's, or `std`'s).
+    Float,
+}
+
+/// Each function's name in plain text, the name of the runtime function that computes it, and
+/// where that is, in one table so that a new function is named once.
+const FUNC_NAMES: &[(Func, &str, &str, Library)] = &[
+    (Func::Exp, "exp", "exp", Library::Math),
+    (Func::Ln, "ln", "ln", Library::Math),
+    (Func::Sin, "sin", "sin", Library::Float),
+    (Func::Cos, "cos", "cos", Library::Float),
+    (Func::Tan, "tan", "tan", Library::Float),
+    (Func::Sinh, "sinh", "sinh", Library::Math),
+    (Func::Cosh, "cosh", "cosh", Library::Math),
+    (Func::Tanh, "tanh", "tanh", Library::Math),
+    (Func::Arctan, "arctan", "atan", Library::Float),
+    (Func::Arcsin, "arcsin", "asin", Library::Float),
+    (Func::Arccos, "arccos", "acos", Library::Float),
+    (Func::Erf, "erf", "erf", Library::Math),
+    (Func::Erfc, "erfc", "erfc", Library::Math),
+    (Func::Phi, "Phi", "phi", Library::Math),
+    (Func::Sigmoid, "sigmoid", "sigmoid", Library::Math),
+    (Func::Softplus, "softplus", "softplus", Library::Math),
+    (Func::Sign, "sign", "sign", Library::Float),
+    (Func::Abs, "abs", "abs", Library::Float),
+    (Func::Ln1p, "ln1p", "ln_1p", Library::Math),
+    (Func::ExpM1, "expm1", "exp_m1", Library::Math),
 ];
 
 impl Func {
-    fn names(self) -> (&'static str, &'static str) {
-        FUNC_NAMES
-            .iter()
-            .find(|(func, _, _)| *func == self)
-            .map(|(_, text, method)| (*text, *method))
-            .expect("every Func has a row in FUNC_NAMES")
+    fn row(self) -> &'static (Func, &'static str, &'static str, Library) {
+        FUNC_NAMES.iter().find(|row| row.0 == self).expect("every Func has a row in FUNC_NAMES")
     }
 
     /// The name in plain text (`arctan`, `Phi`).
     pub fn text_name(self) -> &'static str {
-        self.names().0
+        self.row().1
     }
 
-    /// The runtime `Float` method that computes it (`atan`, `phi`).
-    pub fn float_method(self) -> &'static str {
-        self.names().1
+    /// The runtime function that computes it (`atan`, `phi`), in [`Func::library`].
+    pub fn runtime_name(self) -> &'static str {
+        self.row().2
+    }
+
+    /// Where generated code finds it.
+    pub fn library(self) -> Library {
+        self.row().3
     }
 }
 
@@ -1099,7 +1109,7 @@ mod tests {
         ];
         assert_eq!(FUNC_NAMES.len(), all.len());
         for func in all {
-            assert_eq!(FUNC_NAMES.iter().filter(|(named, _, _)| *named == func).count(), 1, "{func:?}");
+            assert_eq!(FUNC_NAMES.iter().filter(|(named, ..)| *named == func).count(), 1, "{func:?}");
         }
     }
 }

@@ -129,6 +129,22 @@ impl Expression {
         Ok(Expression { graph, root, source: None })
     }
 
+    /// The derivative with respect to `name`, computed in the graph of `alongside` (an
+    /// expression derived from this one), so that the two can be emitted together: a gate's
+    /// partial derivatives share their common subexpressions.
+    pub fn derivative_alongside(&self, alongside: &Expression, name: &str) -> Result<Expression, EngineError> {
+        let wrt = self.wrt(name)?;
+        let root = self.root;
+        if root.index() >= alongside.graph.len() || alongside.graph.node(root) != self.graph.node(root) {
+            return Err(EngineError::new("a derivative alongside another needs an expression derived from this one"));
+        }
+        let mut graph = alongside.graph.clone();
+        let derivative = diff::derivative(&mut graph, root, &wrt);
+        let simplified = simplify::simplify(&mut graph, derivative);
+        let root = stabilise::stabilise(&mut graph, simplified);
+        Ok(Expression { graph, root, source: None })
+    }
+
     /// The vector-Jacobian product of a vector output (one free index, `i`) with respect to the
     /// vector input `name`: `\sum_i dy_i \frac{\partial out_i}{\partial name_k}`, with the
     /// Kronecker deltas eliminated. `cotangent` names `dy`; the result's free index is the
@@ -150,6 +166,22 @@ impl Expression {
         let simplified = simplify::simplify(&mut graph, product);
         let root = stabilise::stabilise(&mut graph, simplified);
         Ok(Expression { graph, root, source: None })
+    }
+
+    /// The vector-Jacobian product written through the output, named `output`, instead of the
+    /// input `name` (softmax's `out_k (dy_k - \sum_i dy_i out_i)`), where the input can be
+    /// eliminated; see [`Self::vector_jacobian_product`].
+    pub fn vector_jacobian_product_from_output(
+        &self,
+        name: &str,
+        cotangent: &str,
+        output: &str,
+    ) -> Result<Option<Expression>, EngineError> {
+        let product = self.vector_jacobian_product(name, cotangent)?;
+        let [output_index] = self.free_indices()[..] else { return Ok(None) };
+        let mut graph = product.graph;
+        let root = output::vector_from_output(&mut graph, product.root, self.root, output_index, name, output);
+        Ok(root.map(|root| Expression { graph, root, source: None }))
     }
 
     /// The derivative as a textbook derivation gives it: differentiated and simplified, without
@@ -277,16 +309,13 @@ impl Expression {
         eval::evaluate(&self.graph, self.root, bindings, indices)
     }
 
-    /// A generic Rust function computing this expression and, sharing their common
-    /// subexpressions, the others given (derived from it, or it from them): `fn name<F:
-    /// Float>(arguments: F) -> F`, or a tuple for several.
-    pub fn rust_function(
+    /// The code computing this expression and, sharing their common subexpressions, the others
+    /// given (derived from it, or it from them): `let` statements and one expression per root.
+    pub fn emit_together(
         &self,
-        name: &str,
-        arguments: &[String],
         together_with: &[&Expression],
         options: &emit::EmitOptions,
-    ) -> Result<proc_macro2::TokenStream, EngineError> {
+    ) -> Result<emit::Emitted, EngineError> {
         // Derived expressions extend a clone of their origin's graph, so the largest graph holds
         // every root at the same id.
         let mut all: Vec<&Expression> = vec![self];
@@ -299,7 +328,20 @@ impl Expression {
             }
         }
         let roots: Vec<Id> = all.iter().map(|expression| expression.root).collect();
-        let emitted = emit::emit(&largest.graph, &roots, options)?;
+        emit::emit(&largest.graph, &roots, options)
+    }
+
+    /// A generic Rust function computing this expression and, sharing their common
+    /// subexpressions, the others given (see [`Self::emit_together`]): `fn name<F: Float>(arguments:
+    /// F) -> F`, or a tuple for several.
+    pub fn rust_function(
+        &self,
+        name: &str,
+        arguments: &[String],
+        together_with: &[&Expression],
+        options: &emit::EmitOptions,
+    ) -> Result<proc_macro2::TokenStream, EngineError> {
+        let emitted = self.emit_together(together_with, options)?;
         let name = emit::identifier(name);
         let (float, float_trait, visibility) = (&options.float_type, &options.float_trait, &options.visibility);
         let parameters = arguments.iter().map(|argument| {
@@ -307,13 +349,8 @@ impl Expression {
             quote::quote!(#argument: #float)
         });
         let statements = emitted.statements;
-        let results = emitted.results;
-        let (output, body) = if results.len() == 1 {
-            (quote::quote!(#float), quote::quote!(#(#results)*))
-        } else {
-            let types = results.iter().map(|_| float.clone());
-            (quote::quote!((#(#types),*)), quote::quote!((#(#results),*)))
-        };
+        let body = emit::tuple(&emitted.results);
+        let output = emit::tuple(&vec![float.clone(); emitted.results.len()]);
         Ok(quote::quote! {
             // Literals are correctly rounded constants (clippy would ask for `FRAC_1_SQRT_2`), and
             // the emitter brackets every operation rather than track precedence.

@@ -6,7 +6,9 @@
 //! for the sigmoid at large `x`), so they are offered beside the cancellation-free derivative,
 //! never instead of it.
 
-use crate::ir::{Compare, Func, Graph, Id, Node, Rational};
+use std::collections::{BTreeSet, HashMap};
+
+use crate::ir::{Compare, Func, Graph, Id, Index, Node, Rational};
 
 /// `f'` as an expression of the output, named `output` (a scalar symbol), for `f` built from the
 /// input symbol `input`; `None` where no such form is known.
@@ -104,4 +106,70 @@ fn keeps_sign(graph: &Graph, branch: Id, x: Id) -> bool {
     is_coefficient(graph, coefficient)
         && coefficient != x
         && (rest == x || matches!(graph.node(rest), Node::Apply(Func::ExpM1, argument) if *argument == x))
+}
+
+/// A vector activation's vector-Jacobian product `product` with every occurrence of the
+/// activation's value (`value`, free in `output_index`, at any index) replaced by the element of
+/// the output vector `output` there; `None` where the input `input` remains.
+pub fn vector_from_output(
+    graph: &mut Graph,
+    product: Id,
+    value: Id,
+    output_index: Index,
+    input: &str,
+    output: &str,
+) -> Option<Id> {
+    let mut replacements = HashMap::new();
+    for index in indices(graph, product) {
+        let at = graph.substitute_index(value, output_index, index);
+        let element = graph.element(output, vec![index]);
+        replacements.insert(at, element);
+    }
+    let rewritten = replace(graph, product, &replacements, &mut HashMap::new());
+    (!mentions(graph, rewritten, input)).then_some(rewritten)
+}
+
+/// Every index letter under `root`.
+fn indices(graph: &Graph, root: Id) -> BTreeSet<Index> {
+    let mut found = BTreeSet::new();
+    walk(graph, root, &mut |node| match node {
+        Node::Element(_, indices) => found.extend(indices.iter().copied()),
+        Node::Sum(index, _) | Node::LogSumExp(index, _) => {
+            found.insert(*index);
+        }
+        _ => {}
+    });
+    found
+}
+
+/// Whether the vector `name` occurs under `root`.
+fn mentions(graph: &Graph, root: Id, name: &str) -> bool {
+    let mut found = false;
+    walk(graph, root, &mut |node| found |= matches!(node, Node::Element(element, _) if element == name));
+    found
+}
+
+fn walk(graph: &Graph, root: Id, visit: &mut dyn FnMut(&Node)) {
+    let mut seen = vec![false; graph.len()];
+    let mut stack = vec![root];
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        visit(graph.node(id));
+        stack.extend(graph.children(id));
+    }
+}
+
+/// `id` with every node of `replacements` replaced, top-down.
+fn replace(graph: &mut Graph, id: Id, replacements: &HashMap<Id, Id>, done: &mut HashMap<Id, Id>) -> Id {
+    if let Some(&replacement) = replacements.get(&id) {
+        return replacement;
+    }
+    if let Some(&rewritten) = done.get(&id) {
+        return rewritten;
+    }
+    let rewritten = graph.rebuild(id, &mut |graph, child| replace(graph, child, replacements, done));
+    done.insert(id, rewritten);
+    rewritten
 }

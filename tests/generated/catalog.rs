@@ -2,38 +2,70 @@
 
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn sigmoid_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::sigmoid(x);
-    let t1 = <F as ::texgrad::Float>::sigmoid((-(x)));
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
+    let t0 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x, f0_e, f0_r);
+    let t1 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >((-(x)), f0_e, f0_r);
     (
         t0,
-        (<F as ::texgrad::Float>::sigmoid_derivative(x)),
+        (::texgrad::__private::math::sigmoid_derivative_from_parts::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(f0_e, f0_r)),
         ((t0 * <F as ::texgrad::Float>::powi(t1, 2i32))
             + (-(t1 * <F as ::texgrad::Float>::powi(t0, 2i32)))),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn sigmoid_function_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::sigmoid(x);
-    let t1 = <F as ::texgrad::Float>::sigmoid((-(x)));
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
+    let t0 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x, f0_e, f0_r);
+    let t1 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >((-(x)), f0_e, f0_r);
     (
         t0,
-        (<F as ::texgrad::Float>::sigmoid_derivative(x)),
+        (::texgrad::__private::math::sigmoid_derivative_from_parts::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(f0_e, f0_r)),
         ((t0 * <F as ::texgrad::Float>::powi(t1, 2i32))
             + (-(t1 * <F as ::texgrad::Float>::powi(t0, 2i32)))),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn tanh_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::tanh(x);
-    let t1 = (<F as ::texgrad::Float>::one()
-        / <F as ::texgrad::Float>::powi(<F as ::texgrad::Float>::cosh(x), 2i32));
+    let (f0_tanh, f0_sech2) = ::texgrad::__private::math::tanh_and_sech2::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
+    let t0 = f0_tanh;
+    let t1 = (f0_sech2);
     (t0, t1, (-(<F as ::texgrad::Float>::literal(2f32, 2f64) * t0 * t1)))
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn tanh_exponentials_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::tanh(x);
-    let t1 = (<F as ::texgrad::Float>::one()
-        / <F as ::texgrad::Float>::powi(<F as ::texgrad::Float>::cosh(x), 2i32));
+    let (f0_tanh, f0_sech2) = ::texgrad::__private::math::tanh_and_sech2::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
+    let t0 = f0_tanh;
+    let t1 = (f0_sech2);
     (t0, t1, (-(<F as ::texgrad::Float>::literal(2f32, 2f64) * t0 * t1)))
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
@@ -96,13 +128,19 @@ pub fn leaky_relu_slope_fused<F: ::texgrad::Float>(a: F, x: F) -> (F, F, F) {
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn gelu_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::erfc(
+    let f0_gauss = ::texgrad::__private::math::exp_scaled_square::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x, <F as ::texgrad::Float>::literal(-0.5f32, -0.5f64));
+    let t0 = ::texgrad::__private::math::erfc_given_gaussian::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(
         (-(<F as ::texgrad::Float>::literal(0.70710677f32, 0.7071067811865476f64) * x)),
+        f0_gauss,
     );
     let t1 = (<F as ::texgrad::Float>::powi(x, 2i32));
-    let t2 = <F as ::texgrad::Float>::exp(
-        (-(<F as ::texgrad::Float>::literal(0.5f32, 0.5f64) * t1)),
-    );
+    let t2 = f0_gauss;
     (
         (<F as ::texgrad::Float>::literal(0.5f32, 0.5f64) * x * t0),
         ((<F as ::texgrad::Float>::literal(0.5f32, 0.5f64) * t0)
@@ -114,11 +152,16 @@ pub fn gelu_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn gelu_phi_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::phi(x);
+    let f0_gauss = ::texgrad::__private::math::exp_scaled_square::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x, <F as ::texgrad::Float>::literal(-0.5f32, -0.5f64));
+    let t0 = ::texgrad::__private::math::phi_given_gaussian::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x, f0_gauss);
     let t1 = (<F as ::texgrad::Float>::powi(x, 2i32));
-    let t2 = <F as ::texgrad::Float>::exp(
-        (-(<F as ::texgrad::Float>::literal(0.5f32, 0.5f64) * t1)),
-    );
+    let t2 = f0_gauss;
     (
         (x * t0),
         (t0
@@ -133,82 +176,154 @@ pub fn gelu_tanh_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     let t0 = (x
         + (<F as ::texgrad::Float>::literal(0.044715f32, 0.044715f64)
             * <F as ::texgrad::Float>::powi(x, 3i32)));
-    let t1 = <F as ::texgrad::Float>::sigmoid(
-        (<F as ::texgrad::Float>::literal(1.5957692f32, 1.5957691216057308f64) * t0),
-    );
-    let t2 = (<F as ::texgrad::Float>::powi(x, 2i32));
-    let t3 = (<F as ::texgrad::Float>::literal(1f32, 1f64)
-        + (<F as ::texgrad::Float>::literal(0.134145f32, 0.134145f64) * t2));
-    let t4 = <F as ::texgrad::Float>::sigmoid(
-        (-(<F as ::texgrad::Float>::literal(1.5957692f32, 1.5957691216057308f64) * t0)),
-    );
-    let t5 = (<F as ::texgrad::Float>::powi(t3, 2i32));
+    let t1 = (<F as ::texgrad::Float>::literal(1.5957692f32, 1.5957691216057308f64)
+        * t0);
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t1);
+    let t2 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t1, f0_e, f0_r);
+    let t3 = (<F as ::texgrad::Float>::powi(x, 2i32));
+    let t4 = (<F as ::texgrad::Float>::literal(1f32, 1f64)
+        + (<F as ::texgrad::Float>::literal(0.134145f32, 0.134145f64) * t3));
+    let t5 = (-(<F as ::texgrad::Float>::literal(1.5957692f32, 1.5957691216057308f64)
+        * t0));
+    let (f1_e, f1_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t5);
+    let t6 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t5, f1_e, f1_r);
+    let t7 = (<F as ::texgrad::Float>::powi(t4, 2i32));
     (
-        (x * t1),
-        (t1
+        (x * t2),
+        (t2
             + (<F as ::texgrad::Float>::literal(1.5957692f32, 1.5957691216057308f64) * x
-                * t1 * t3 * t4)),
-        ((<F as ::texgrad::Float>::literal(0.4281289f32, 0.42812889763560147f64) * t1
-            * t2 * t4)
-            + (<F as ::texgrad::Float>::literal(3.1915383f32, 3.1915382432114616f64) * t1
-                * t3 * t4)
+                * t2 * t4 * t6)),
+        ((<F as ::texgrad::Float>::literal(0.4281289f32, 0.42812889763560147f64) * t2
+            * t3 * t6)
+            + (<F as ::texgrad::Float>::literal(3.1915383f32, 3.1915382432114616f64) * t2
+                * t4 * t6)
             + (<F as ::texgrad::Float>::literal(2.546479f32, 2.5464790894703255f64) * x
-                * t1 * t5 * <F as ::texgrad::Float>::powi(t4, 2i32))
+                * t2 * t7 * <F as ::texgrad::Float>::powi(t6, 2i32))
             + (-(<F as ::texgrad::Float>::literal(2.546479f32, 2.5464790894703255f64) * x
-                * t4 * t5 * <F as ::texgrad::Float>::powi(t1, 2i32)))),
+                * t6 * t7 * <F as ::texgrad::Float>::powi(t2, 2i32)))),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn elu_fused<F: ::texgrad::Float>(alpha: F, x: F) -> (F, F, F) {
+    let (f0_exp, f0_exp_m1) = ::texgrad::__private::math::exp_and_exp_m1::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
     let t0 = (x >= <F as ::texgrad::Float>::literal(0f32, 0f64));
-    let t1 = (alpha * <F as ::texgrad::Float>::exp(x));
+    let t1 = (alpha * f0_exp);
     (
-        (if t0 { x } else { (alpha * <F as ::texgrad::Float>::exp_m1(x)) }),
+        (if t0 { x } else { (alpha * f0_exp_m1) }),
         (if t0 { <F as ::texgrad::Float>::literal(1f32, 1f64) } else { t1 }),
         (if t0 { <F as ::texgrad::Float>::literal(0f32, 0f64) } else { t1 }),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn swiglu_a_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::sigmoid(a);
-    let t1 = <F as ::texgrad::Float>::sigmoid((-(a)));
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(a);
+    let t0 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(a, f0_e, f0_r);
+    let t1 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >((-(a)), f0_e, f0_r);
     let t2 = (<F as ::texgrad::Float>::literal(1f32, 1f64) + (a * t1));
     (
         (a * t0 * b),
         (t0 * b * t2),
         (t0 * b
-            * (t1 + (-(<F as ::texgrad::Float>::sigmoid_derivative(a) * a)) + (t1 * t2))),
+            * (t1
+                + (-(::texgrad::__private::math::sigmoid_derivative_from_parts::<
+                    F,
+                    ::texgrad::__private::Scalar,
+                >(f0_e, f0_r) * a)) + (t1 * t2))),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn swiglu_b_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::sigmoid(a);
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(a);
+    let t0 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(a, f0_e, f0_r);
     ((a * t0 * b), (a * t0), <F as ::texgrad::Float>::literal(0f32, 0f64))
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn silu_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::sigmoid(x);
-    let t1 = <F as ::texgrad::Float>::sigmoid((-(x)));
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
+    let t0 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x, f0_e, f0_r);
+    let t1 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >((-(x)), f0_e, f0_r);
     (
         (x * t0),
-        (t0 + (<F as ::texgrad::Float>::sigmoid_derivative(x) * x)),
+        (t0
+            + (::texgrad::__private::math::sigmoid_derivative_from_parts::<
+                F,
+                ::texgrad::__private::Scalar,
+            >(f0_e, f0_r) * x)),
         ((x * t0 * <F as ::texgrad::Float>::powi(t1, 2i32))
             + (-(x * t1 * <F as ::texgrad::Float>::powi(t0, 2i32)))
             + (<F as ::texgrad::Float>::literal(2f32, 2f64)
-                * <F as ::texgrad::Float>::sigmoid_derivative(x))),
+                * ::texgrad::__private::math::sigmoid_derivative_from_parts::<
+                    F,
+                    ::texgrad::__private::Scalar,
+                >(f0_e, f0_r))),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn mish_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::softplus(x);
-    let t1 = <F as ::texgrad::Float>::tanh(t0);
-    let t2 = <F as ::texgrad::Float>::sigmoid(x);
-    let t3 = (<F as ::texgrad::Float>::one()
-        / <F as ::texgrad::Float>::powi(<F as ::texgrad::Float>::cosh(t0), 2i32));
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
+    let t0 = ::texgrad::__private::math::softplus_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x, f0_e);
+    let (f1_tanh, f1_sech2) = ::texgrad::__private::math::tanh_and_sech2::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t0);
+    let t1 = f1_tanh;
+    let t2 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x, f0_e, f0_r);
+    let t3 = (f1_sech2);
     (
         (x * t1),
         (t1 + (x * t2 * t3)),
-        ((<F as ::texgrad::Float>::sigmoid_derivative(x) * x * t3)
+        ((::texgrad::__private::math::sigmoid_derivative_from_parts::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(f0_e, f0_r) * x * t3)
             + (<F as ::texgrad::Float>::literal(2f32, 2f64) * t2 * t3)
             + (-(<F as ::texgrad::Float>::literal(2f32, 2f64) * x * t1 * t3
                 * <F as ::texgrad::Float>::powi(t2, 2i32)))),
@@ -216,29 +331,65 @@ pub fn mish_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn softplus_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::sigmoid(x);
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
+    let t0 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x, f0_e, f0_r);
     (
-        <F as ::texgrad::Float>::softplus(x),
+        ::texgrad::__private::math::softplus_from_parts::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(x, f0_e),
         t0,
-        (<F as ::texgrad::Float>::sigmoid_derivative(x)),
+        (::texgrad::__private::math::sigmoid_derivative_from_parts::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(f0_e, f0_r)),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn softplus_beta_fused<F: ::texgrad::Float>(beta: F, x: F) -> (F, F, F) {
     let t0 = (beta * x);
-    let t1 = <F as ::texgrad::Float>::sigmoid(t0);
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t0);
+    let t1 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t0, f0_e, f0_r);
+    let t2 = (-(beta * x));
+    let (f1_e, f1_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t2);
     (
-        (<F as ::texgrad::Float>::softplus(t0) / beta),
+        (::texgrad::__private::math::softplus_from_parts::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(t0, f0_e) / beta),
         t1,
-        (beta * t1 * <F as ::texgrad::Float>::sigmoid((-(beta * x)))),
+        (beta * t1
+            * ::texgrad::__private::math::sigmoid_from_parts::<
+                F,
+                ::texgrad::__private::Scalar,
+            >(t2, f1_e, f1_r)),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn selu_fused<F: ::texgrad::Float>(alpha: F, lambda: F, x: F) -> (F, F, F) {
+    let (f0_exp, f0_exp_m1) = ::texgrad::__private::math::exp_and_exp_m1::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
     let t0 = (x > <F as ::texgrad::Float>::literal(0f32, 0f64));
-    let t1 = (alpha * <F as ::texgrad::Float>::exp(x));
+    let t1 = (alpha * f0_exp);
     (
-        (lambda * (if t0 { x } else { (alpha * <F as ::texgrad::Float>::exp_m1(x)) })),
+        (lambda * (if t0 { x } else { (alpha * f0_exp_m1) })),
         (lambda * (if t0 { <F as ::texgrad::Float>::literal(1f32, 1f64) } else { t1 })),
         (lambda * (if t0 { <F as ::texgrad::Float>::literal(0f32, 0f64) } else { t1 })),
     )
@@ -318,17 +469,34 @@ pub fn hardsigmoid_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn log_sigmoid_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
     let t0 = (-(x));
-    let t1 = <F as ::texgrad::Float>::sigmoid(t0);
+    let t1 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t0, f0_e, f0_r);
     (
-        (-(<F as ::texgrad::Float>::softplus(t0))),
+        (-(::texgrad::__private::math::softplus_from_parts::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(t0, f0_e))),
         t1,
-        (-(<F as ::texgrad::Float>::sigmoid_derivative(x))),
+        (-(::texgrad::__private::math::sigmoid_derivative_from_parts::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(f0_e, f0_r))),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn tanhshrink_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::tanh(x);
+    let (f0_tanh, f0_sech2) = ::texgrad::__private::math::tanh_and_sech2::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(x);
+    let t0 = f0_tanh;
     (
         (if <F as ::texgrad::Float>::abs(x)
             < <F as ::texgrad::Float>::literal(0.1f32, 0.1f64)
@@ -355,8 +523,7 @@ pub fn tanhshrink_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
             (x - t0)
         }),
         (<F as ::texgrad::Float>::powi(t0, 2i32)),
-        (<F as ::texgrad::Float>::literal(2f32, 2f64) * t0
-            / <F as ::texgrad::Float>::powi(<F as ::texgrad::Float>::cosh(x), 2i32)),
+        (<F as ::texgrad::Float>::literal(2f32, 2f64) * t0 * f0_sech2),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
@@ -387,23 +554,43 @@ pub fn softshrink_fused<F: ::texgrad::Float>(lambda: F, x: F) -> (F, F, F) {
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn swish_beta_fused<F: ::texgrad::Float>(beta: F, x: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::sigmoid((x * beta));
-    let t1 = <F as ::texgrad::Float>::sigmoid((-(x * beta)));
-    let t2 = (<F as ::texgrad::Float>::powi(beta, 2i32));
+    let t0 = (x * beta);
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t0);
+    let t1 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t0, f0_e, f0_r);
+    let t2 = (-(x * beta));
+    let (f1_e, f1_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t2);
+    let t3 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t2, f1_e, f1_r);
+    let t4 = (<F as ::texgrad::Float>::powi(beta, 2i32));
     (
-        (x * t0),
-        (t0 + (x * beta * t0 * t1)),
-        ((x * t0 * t2 * <F as ::texgrad::Float>::powi(t1, 2i32))
-            + (-(x * t1 * t2 * <F as ::texgrad::Float>::powi(t0, 2i32)))
-            + (<F as ::texgrad::Float>::literal(2f32, 2f64) * beta * t0 * t1)),
+        (x * t1),
+        (t1 + (x * beta * t1 * t3)),
+        ((x * t1 * t4 * <F as ::texgrad::Float>::powi(t3, 2i32))
+            + (-(x * t3 * t4 * <F as ::texgrad::Float>::powi(t1, 2i32)))
+            + (<F as ::texgrad::Float>::literal(2f32, 2f64) * beta * t1 * t3)),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn celu_fused<F: ::texgrad::Float>(alpha: F, x: F) -> (F, F, F) {
     let t0 = (<F as ::texgrad::Float>::one() / alpha);
     let t1 = (x * t0);
-    let t2 = <F as ::texgrad::Float>::exp(t1);
-    let t3 = (alpha * <F as ::texgrad::Float>::exp_m1(t1));
+    let (f0_exp, f0_exp_m1) = ::texgrad::__private::math::exp_and_exp_m1::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(t1);
+    let t2 = f0_exp;
+    let t3 = (alpha * f0_exp_m1);
     let t4 = (<F as ::texgrad::Float>::literal(0f32, 0f64) <= t3);
     (
         (<F as ::texgrad::Float>::maximum(
@@ -475,16 +662,36 @@ pub fn hardshrink_fused<F: ::texgrad::Float>(lambda: F, x: F) -> (F, F, F) {
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn glu_a_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::sigmoid(b);
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(b);
+    let t0 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(b, f0_e, f0_r);
     ((a * t0), t0, <F as ::texgrad::Float>::literal(0f32, 0f64))
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn glu_b_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::sigmoid(b);
-    let t1 = <F as ::texgrad::Float>::sigmoid((-(b)));
+    let (f0_e, f0_r) = ::texgrad::__private::math::logistic_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(b);
+    let t0 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(b, f0_e, f0_r);
+    let t1 = ::texgrad::__private::math::sigmoid_from_parts::<
+        F,
+        ::texgrad::__private::Scalar,
+    >((-(b)), f0_e, f0_r);
     (
         (a * t0),
-        (<F as ::texgrad::Float>::sigmoid_derivative(b) * a),
+        (::texgrad::__private::math::sigmoid_derivative_from_parts::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(f0_e, f0_r) * a),
         (a
             * ((t0 * <F as ::texgrad::Float>::powi(t1, 2i32))
                 + (-(t1 * <F as ::texgrad::Float>::powi(t0, 2i32))))),
@@ -492,11 +699,16 @@ pub fn glu_b_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn geglu_a_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
-    let t0 = <F as ::texgrad::Float>::phi(a);
+    let f0_gauss = ::texgrad::__private::math::exp_scaled_square::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(a, <F as ::texgrad::Float>::literal(-0.5f32, -0.5f64));
+    let t0 = ::texgrad::__private::math::phi_given_gaussian::<
+        F,
+        ::texgrad::__private::Scalar,
+    >(a, f0_gauss);
     let t1 = (<F as ::texgrad::Float>::powi(a, 2i32));
-    let t2 = <F as ::texgrad::Float>::exp(
-        (-(<F as ::texgrad::Float>::literal(0.5f32, 0.5f64) * t1)),
-    );
+    let t2 = f0_gauss;
     (
         (a * t0 * b),
         (b

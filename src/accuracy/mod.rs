@@ -2,16 +2,27 @@
 //! (`scripts/references.py`, output committed in `tests/references/scalar.tsv`): the bounds of
 //! SPEC section 4, checked point by point, and the report of median and maximum errors in ULP,
 //! beside the same figures for the textbook formula evaluated without the stabiliser.
+//!
+//! What is measured is what the slice kernels compute: the kernel bodies with unfused
+//! multiply-adds (the portable level, and the plain scalar functions) and with fused ones (the
+//! AVX2 and AVX-512 levels, which compute the same bits), each point checked in both and the
+//! larger error reported. The fused variant is computed directly (with software FMA where the
+//! CPU has none), so the report is the same on every machine; `tests/catalog.rs` checks that
+//! every level this machine has computes the same bits through the dispatcher.
 
 use std::fmt::Write as _;
 
+pub mod elementary;
+
 use crate::activations::*;
+use crate::dispatch::{Arch, Avx2, Level, Portable, with_level};
 use crate::losses::*;
+use crate::runtime::kernels::ScalarKernel;
 use crate::symbolic::{Bindings, Expression};
-use crate::{Activation, Float};
+use crate::{Activation, Float, Gate};
 
 /// The references, one row per function, type and point.
-pub const REFERENCES: &str = include_str!("../tests/references/scalar.tsv");
+pub const REFERENCES: &str = include_str!("../../tests/references/scalar.tsv");
 
 /// A reference value as a double-double `hi + lo`.
 #[derive(Clone, Copy, Debug)]
@@ -66,8 +77,58 @@ pub fn rows() -> Vec<Row> {
         .collect()
 }
 
+/// The two ways a kernel rounds: unfused multiply-adds (the portable level) or fused ones (the
+/// AVX2 and AVX-512 levels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// Plain multiplications and additions.
+    Unfused,
+    /// Fused multiply-adds.
+    Fused,
+}
+
+impl Variant {
+    /// Both variants.
+    pub const BOTH: [Variant; 2] = [Variant::Unfused, Variant::Fused];
+
+    /// The variant a dispatch level computes.
+    pub fn of(level: Level) -> Variant {
+        if level == Level::Portable { Variant::Unfused } else { Variant::Fused }
+    }
+
+    /// A level of this variant that this machine can run, if there is one.
+    pub fn level(self) -> Option<Level> {
+        Level::available().into_iter().rev().find(|&level| Variant::of(level) == self)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Unfused => "unfused",
+            Variant::Fused => "fused",
+        }
+    }
+}
+
+/// A catalog activation whose kernel bodies can be run in either variant directly.
+pub trait Measured<F: Float>: Activation<F> {
+    /// `(f(x), f'(x))` as the slice kernels compute them in `variant`.
+    fn kernel_value_and_derivative(&self, x: F, variant: Variant) -> (F, F);
+}
+
+impl<F: Float, K: Activation<F> + ScalarKernel<F>> Measured<F> for K {
+    fn kernel_value_and_derivative(&self, x: F, variant: Variant) -> (F, F) {
+        fn at<F: Float, K: ScalarKernel<F>, A: Arch>(kernel: &K, x: F) -> (F, F) {
+            kernel.value_and_derivative::<A>(x)
+        }
+        match variant {
+            Variant::Unfused => at::<F, K, Portable>(self, x),
+            Variant::Fused => at::<F, K, Avx2>(self, x),
+        }
+    }
+}
+
 /// The catalog's scalar activations with their default parameters, in `F`.
-pub fn activations<F: Float>() -> Vec<(&'static str, Box<dyn Activation<F>>)> {
+pub fn activations<F: Float>() -> Vec<(&'static str, Box<dyn Measured<F>>)> {
     vec![
         ("sigmoid", Box::new(Sigmoid)),
         ("tanh", Box::new(Tanh)),
@@ -109,7 +170,7 @@ pub struct Case {
 }
 
 /// The vector references.
-pub const VECTOR_REFERENCES: &str = include_str!("../tests/references/vectors.tsv");
+pub const VECTOR_REFERENCES: &str = include_str!("../../tests/references/vectors.tsv");
 
 /// The test vector cases, parsed.
 pub fn cases() -> Vec<Case> {
@@ -151,13 +212,29 @@ pub fn cases() -> Vec<Case> {
         .collect()
 }
 
-/// The catalog's outputs for a case, in the order of the references.
+/// The catalog's outputs for a case, computed at `level`.
+pub fn compute_case_at(case: &Case, level: Level) -> Vec<Vec<f64>> {
+    let computed = with_level(level, || {
+        if case.single {
+            let inputs: Vec<Vec<f32>> = case.inputs.iter().map(|v| v.iter().map(|&x| x as f32).collect()).collect();
+            compute::<f32>(&case.name, &inputs)
+        } else {
+            compute::<f64>(&case.name, &case.inputs)
+        }
+    });
+    computed.unwrap_or_default()
+}
+
+/// The catalog's outputs for a case, in the order of the references, computed by the slice
+/// kernels at the current dispatch level.
 pub fn compute<F: Float>(name: &str, inputs: &[Vec<F>]) -> Vec<Vec<f64>> {
     let wide = |values: Vec<F>| values.into_iter().map(F::to_f64).collect::<Vec<f64>>();
     let length = inputs[0].len();
-    let gate = |f: fn(F, F) -> F, da: fn(F, F) -> F, db: fn(F, F) -> F| {
-        let (a, b) = (inputs[0][0], inputs[1][0]);
-        vec![wide(vec![f(a, b)]), wide(vec![da(a, b)]), wide(vec![db(a, b)])]
+    let gate = |gate: &dyn Gate<F>| {
+        let (mut out, mut da, mut db) = (vec![F::zero(); 1], vec![F::zero(); 1], vec![F::zero(); 1]);
+        gate.forward(&inputs[0][..1], &inputs[1][..1], &mut out);
+        gate.backward(&inputs[0][..1], &inputs[1][..1], &[F::one()], &mut da, &mut db);
+        vec![wide(out), wide(da), wide(db)]
     };
     let vector = |f: fn(&[F], &mut [F]), vjp: fn(&[F], &[F], &mut [F])| {
         let (mut out, mut dz) = (vec![F::zero(); length], vec![F::zero(); length]);
@@ -173,10 +250,10 @@ pub fn compute<F: Float>(name: &str, inputs: &[Vec<F>]) -> Vec<Vec<f64>> {
     };
     let one = F::one();
     match name {
-        "swiglu" => gate(swiglu, swiglu_derivative_wrt_a, swiglu_derivative_wrt_b),
-        "glu" => gate(glu, glu_derivative_wrt_a, glu_derivative_wrt_b),
-        "geglu" => gate(geglu, geglu_derivative_wrt_a, geglu_derivative_wrt_b),
-        "reglu" => gate(reglu, reglu_derivative_wrt_a, reglu_derivative_wrt_b),
+        "swiglu" => gate(&Swiglu),
+        "glu" => gate(&Glu),
+        "geglu" => gate(&Geglu),
+        "reglu" => gate(&Reglu),
         "softmax" => vector(softmax, softmax_derivative),
         "log_softmax" => vector(log_softmax, log_softmax_derivative),
         "softmin" => vector(softmin, softmin_derivative),
@@ -263,10 +340,12 @@ pub fn ulp_error(computed: f64, reference: Reference, single: bool) -> f64 {
     if computed == reference.hi && reference.lo == 0.0 {
         return 0.0;
     }
-    if !computed.is_finite() || !reference.hi.is_finite() {
-        return if computed == reference.hi { 0.0 } else { f64::INFINITY };
+    // The reference as the type holds it: beyond f32's range it is f32's infinity.
+    let in_type = if single { f64::from((reference.hi + reference.lo) as f32) } else { reference.hi };
+    if !computed.is_finite() || !in_type.is_finite() {
+        return if computed == in_type { 0.0 } else { f64::INFINITY };
     }
-    let exact = if single { f64::from((reference.hi + reference.lo) as f32) } else { reference.hi };
+    let exact = in_type;
     let error = if single { (computed - exact).abs() } else { ((computed - reference.hi) - reference.lo).abs() };
     error / ulp(exact, single)
 }
@@ -310,7 +389,7 @@ pub struct Figures {
     pub violations: Vec<String>,
 }
 
-fn median_and_max(mut errors: Vec<f64>) -> (f64, f64) {
+pub(crate) fn median_and_max(mut errors: Vec<f64>) -> (f64, f64) {
     if errors.is_empty() {
         return (0.0, 0.0);
     }
@@ -318,26 +397,38 @@ fn median_and_max(mut errors: Vec<f64>) -> (f64, f64) {
     (errors[errors.len() / 2], errors[errors.len() - 1])
 }
 
-/// Evaluate one activation over its rows in `F`.
-fn measure<F: Float>(name: &str, activation: &dyn Activation<F>, rows: &[Row]) -> Figures {
+/// Evaluate one activation over its rows in `F`: the value and first derivative as the kernels
+/// compute them in both variants, the second derivative as its function does.
+fn measure<F: Float>(name: &str, activation: &dyn Measured<F>, rows: &[Row]) -> Figures {
     let mut errors: [Vec<f64>; 3] = Default::default();
     let mut violations = Vec::new();
     for row in rows {
         let x = F::from_f64(row.x);
-        let computed = [activation.value(x), activation.derivative(x), activation.second_derivative(x)].map(F::to_f64);
-        for which in 0..3 {
-            errors[which].push(ulp_error(computed[which], row.references[which], row.single));
-            if !within_bounds(computed[which], row, which, computed[0]) {
-                let label = ["value", "first derivative", "second derivative"][which];
-                let reference = row.references[which].hi;
-                violations.push(format!(
-                    "{name} {label} ({}) at x = {:e}: {:e}, reference {:e}",
-                    if row.single { "f32" } else { "f64" },
-                    row.x,
-                    computed[which],
-                    reference
-                ));
+        let second = activation.second_derivative(x).to_f64();
+        let mut worst = [0f64; 3];
+        for variant in Variant::BOTH {
+            let (value, first) = activation.kernel_value_and_derivative(x, variant);
+            let computed = [value.to_f64(), first.to_f64(), second];
+            for which in 0..3 {
+                worst[which] = worst[which].max(ulp_error(computed[which], row.references[which], row.single));
+                if !within_bounds(computed[which], row, which, computed[0])
+                    && (which < 2 || variant == Variant::Unfused)
+                {
+                    let label = ["value", "first derivative", "second derivative"][which];
+                    let reference = row.references[which].hi;
+                    violations.push(format!(
+                        "{name} {label} ({}, {}) at x = {:e}: {:e}, reference {:e}",
+                        if row.single { "f32" } else { "f64" },
+                        variant.label(),
+                        row.x,
+                        computed[which],
+                        reference
+                    ));
+                }
             }
+        }
+        for which in 0..3 {
+            errors[which].push(worst[which]);
         }
     }
     let [value, first, second] = errors;
@@ -373,7 +464,7 @@ pub struct Report {
     pub violations: Vec<String>,
 }
 
-fn ulps(value: f64) -> String {
+pub(crate) fn ulps(value: f64) -> String {
     if value.is_infinite() {
         "∞".to_owned()
     } else if value >= 1e6 {
@@ -453,26 +544,30 @@ fn vector_report(markdown: &mut String, violations: &mut Vec<String>) {
         let mut errors: [[Vec<f64>; 2]; 2] = Default::default();
         let mut naive_errors = Vec::new();
         for case in &own {
-            let computed = if case.single {
-                let inputs: Vec<Vec<f32>> = case.inputs.iter().map(|v| v.iter().map(|&x| x as f32).collect()).collect();
-                compute::<f32>(&case.name, &inputs)
-            } else {
-                compute::<f64>(&case.name, &case.inputs)
-            };
             let scale = case.inputs.iter().flatten().fold(1f64, |scale, value| scale.max(value.abs()));
-            for (output, (got, want)) in computed.iter().zip(&case.outputs).enumerate() {
-                for (&got, &want) in got.iter().zip(want) {
-                    errors[usize::from(!case.single)][usize::from(output > 0)].push(ulp_error(got, want, case.single));
-                    if !within_vector_bounds(got, want, case.single, scale) {
-                        violations.push(format!(
-                            "{} ({}) output {output} at {:?}: {got:e}, reference {:e}",
-                            case.name,
-                            if case.single { "f32" } else { "f64" },
-                            case.inputs,
-                            want.hi
-                        ));
+            let mut worst: Vec<Vec<f64>> = case.outputs.iter().map(|output| vec![0.0; output.len()]).collect();
+            for variant in Variant::BOTH {
+                let Some(level) = variant.level() else { continue };
+                let computed = compute_case_at(case, level);
+                for (output, (got, want)) in computed.iter().zip(&case.outputs).enumerate() {
+                    for (element, (&got, &want)) in got.iter().zip(want).enumerate() {
+                        let error = ulp_error(got, want, case.single);
+                        worst[output][element] = worst[output][element].max(error);
+                        if !within_vector_bounds(got, want, case.single, scale) {
+                            violations.push(format!(
+                                "{} ({}, {}) output {output} at {:?}: {got:e}, reference {:e}",
+                                case.name,
+                                if case.single { "f32" } else { "f64" },
+                                variant.label(),
+                                case.inputs,
+                                want.hi
+                            ));
+                        }
                     }
                 }
+            }
+            for (output, errors_of_output) in worst.into_iter().enumerate() {
+                errors[usize::from(!case.single)][usize::from(output > 0)].extend(errors_of_output);
             }
             if !case.single {
                 naive_errors.extend(naive_vector_values(info, case));

@@ -1,0 +1,67 @@
+//! The exponential family: `e^x`, `e^x - 1` and both from one reduction, `e^x 2^j`, and
+//! `e^{c x^2}` with `x^2` kept exact.
+
+use super::{Arch, clamp, horner, select};
+use crate::Float;
+
+/// `(p, k)` with `e^x = 2^k (1 + p)`: `k = round(x / ln 2)`, `r = x - k ln 2` in two parts
+/// (exact for every `k` here), `p = e^r - 1` by the type's polynomial. `x` is clamped to where
+/// the result is 0 or infinite anyway; NaN stays NaN.
+#[inline(always)]
+fn reduce<F: Float, A: Arch>(x: F) -> (F, F) {
+    let x = clamp(x, F::EXP_LOW, F::EXP_HIGH);
+    let k = A::mul_add(x, F::LOG2_E, F::ROUND_MAGIC) - F::ROUND_MAGIC;
+    let r = A::mul_add(k, -F::LN2_HI, x);
+    let r = A::mul_add(k, -F::LN2_LO, r);
+    let p = A::mul_add(r * r, horner::<F, A>(r, F::EXP_M1_POLYNOMIAL), r);
+    (p, k)
+}
+
+/// `e^x`, ≤ 1 ULP; 0 below the underflow threshold, infinity above the overflow one, subnormal
+/// results rounded once.
+#[inline(always)]
+pub fn exp<F: Float, A: Arch>(x: F) -> F {
+    let (p, k) = reduce::<F, A>(x);
+    (F::one() + p).scale_by_pow2(k)
+}
+
+/// `e^x 2^j` for a small integer `j` (`j = -1`: `e^x / 2`, which stays finite a little beyond
+/// where `e^x` overflows): no rounding beyond `e^x`'s.
+#[inline(always)]
+pub fn exp_times_pow2<F: Float, A: Arch>(x: F, j: F) -> F {
+    let (p, k) = reduce::<F, A>(x);
+    (F::one() + p).scale_by_pow2(k + j)
+}
+
+/// `e^x - 1`, ≤ 1.5 ULP, exact near 0: `2^k p + (2^k - 1)`, each part exact, rounded once.
+#[inline(always)]
+pub fn exp_m1<F: Float, A: Arch>(x: F) -> F {
+    exp_and_exp_m1::<F, A>(x).1
+}
+
+/// `(e^x, e^x - 1)` from one reduction: what `tanh` and ELU-like functions need together.
+#[inline(always)]
+pub fn exp_and_exp_m1<F: Float, A: Arch>(x: F) -> (F, F) {
+    let (p, k) = reduce::<F, A>(x);
+    let exponential = (F::one() + p).scale_by_pow2(k);
+    // Where 2^k - 1 is exact: 2^k p + (2^k - 1), one rounding. Far below, 2^k is below the
+    // normal range and the result is -1 either way; far above, e^x - 1 rounds as well.
+    let small = select(k < F::MIN_EXPONENT, F::MIN_EXPONENT, k);
+    let power = F::pow2(select(small > F::EXP_M1_EXACT_ORDERS, F::zero(), small));
+    let near = A::mul_add(power, p, power - F::one());
+    let minus_one = select(k > F::EXP_M1_EXACT_ORDERS, exponential - F::one(), near);
+    (exponential, minus_one)
+}
+
+/// `e^{c x^2}` for a constant `c`, with `x^2` and `c x^2` kept as exact pairs, so that the
+/// result keeps its digits where `c x^2` is large (the Gaussian `e^{-x^2/2}` at `x = -38`,
+/// where rounding `x^2` first costs hundreds of ULP).
+#[inline(always)]
+pub fn exp_scaled_square<F: Float, A: Arch>(x: F, c: F) -> F {
+    let (square, square_error) = A::two_product(x, x);
+    let (exponent, exponent_error) = A::two_product(c, square);
+    let correction = A::mul_add(c, square_error, exponent_error);
+    let value = exp::<F, A>(exponent);
+    // e^{a + δ} = e^a (1 + δ) for the tiny δ. Where x^2 overflows, δ is NaN and e^a is 0 or ∞.
+    select(correction.is_nan(), value, A::mul_add(value, correction, value))
+}
