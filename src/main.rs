@@ -6,7 +6,7 @@
 //!   rendered error on stderr with exit code 2 (`-` reads the formula from standard input).
 //! - `texgrad diff FORMULA [--wrt NAME] [--format latex|text|rust] [--second] [--vjp DY]`: the
 //!   simplified, stabilised derivative (or vector-Jacobian product).
-//! - `texgrad accuracy`: the accuracy report of the catalog's scalar activations.
+//! - `texgrad accuracy`: the accuracy reports of the catalog and of the elementary functions.
 //! - `texgrad eval FORMULA --at x=0.5 [--at a=0.1] [--derivative NAME]`: the value in f64.
 
 use std::process::ExitCode;
@@ -51,8 +51,9 @@ enum Command {
         #[arg(long, value_name = "COTANGENT")]
         vjp: Option<String>,
     },
-    /// Measure the catalog's scalar activations against the 50-digit references, print the
-    /// report and write it to docs/accuracy.md (when run from the repository).
+    /// Measure the catalog and the elementary functions against the 50-digit references, print
+    /// the reports and write them to docs/accuracy.md and docs/elementary.md (when run from the
+    /// repository).
     Accuracy,
     /// Evaluate a formula (or one of its derivatives) in f64.
     Eval {

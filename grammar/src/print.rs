@@ -237,7 +237,8 @@ pub fn name_latex(name: &str) -> String {
         }
     }
     if let Some((base, part)) = name.rsplit_once('_') {
-        let is_name_part = part.chars().all(|c| c.is_ascii_digit())
+        // A name part is digits or a word, never empty (`h_` is a word of its own).
+        let is_name_part = !part.is_empty() && part.chars().all(|c| c.is_ascii_digit())
             || (part.len() > 1 && part.chars().all(|c| c.is_ascii_alphanumeric()));
         let base = symbol_latex(base).or_else(|| {
             let (inner, suffix) = base.rsplit_once('_')?;
@@ -267,8 +268,8 @@ fn decorable_latex(base: &str) -> Option<String> {
         return Some(symbol);
     }
     let (inner, part) = base.rsplit_once('_')?;
-    let is_name_part =
-        part.chars().all(|c| c.is_ascii_digit()) || (part.len() > 1 && part.chars().all(|c| c.is_ascii_alphanumeric()));
+    let is_name_part = !part.is_empty() && part.chars().all(|c| c.is_ascii_digit())
+        || (part.len() > 1 && part.chars().all(|c| c.is_ascii_alphanumeric()));
     is_name_part.then_some(())?;
     Some(format!("{}_{{{part}}}", symbol_latex(inner)?))
 }
@@ -362,4 +363,19 @@ pub fn variable_sexpr(variable: &Variable) -> String {
     }
     let indices: Vec<String> = variable.indices.iter().map(char::to_string).collect();
     format!("{}[{}]", variable.name, indices.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_latex;
+
+    #[test]
+    fn a_name_ending_in_an_underscore_prints_as_a_word() {
+        // Found by tests/properties.rs: `h_` once printed as `h_{}`, which does not parse.
+        assert_eq!(name_latex("h_"), r"\text{h\_}");
+        assert_eq!(name_latex("beta_1"), r"\beta_{1}");
+        let formula = crate::parse(r"\text{h_} x").unwrap();
+        let printed = crate::print::latex(&formula.forms[0]);
+        assert_eq!(crate::parse(&printed).unwrap().forms, formula.forms, "{printed}");
+    }
 }

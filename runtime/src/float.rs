@@ -11,7 +11,7 @@ use core::fmt::{Debug, Display};
 use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
 use crate::dispatch::Scalar;
-use crate::math::{self, ErfTables, Real};
+use crate::math::{self, ErfApproximation, Real};
 
 mod sealed {
     pub trait Sealed {}
@@ -38,7 +38,7 @@ pub trait Float:
     + Send
     + Sync
     + Real
-    + ErfTables
+    + ErfApproximation
     + 'static
 {
     /// A constant, given correctly rounded in both types by the code generator.

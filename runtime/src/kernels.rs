@@ -9,6 +9,10 @@
 //! which keep the vector lanes' partial results apart so that they vectorise too.
 //!
 //! Nothing here allocates: reductions keep their partial results in fixed arrays on the stack.
+//!
+//! Every closure handed to these functions is marked `#[inline(always)]`, and every helper too:
+//! a closure or function that is not inlined into the dispatched body is compiled without the
+//! level's target features, and its multiply-adds become library calls, fifty times slower.
 
 use crate::Float;
 use crate::dispatch::{Arch, Dispatched, dispatch};
@@ -39,6 +43,19 @@ pub trait GateKernel<F: Float>: Sync {
     fn derivatives<A: Arch>(&self, a: F, b: F) -> (F, F);
 }
 
+/// How many leading elements to handle apart so that the rest of `slice` starts on a cache line:
+/// the vector stores of the main loop then never straddle two lines (a 64-byte store at the
+/// 16-byte alignment of a large `Vec` always does, and costs 15% on streaming kernels).
+#[inline(always)]
+fn aligned_head<F>(slice: &[F]) -> usize {
+    let size = core::mem::size_of::<F>();
+    let misalignment = slice.as_ptr() as usize % 64;
+    if !misalignment.is_multiple_of(size) {
+        return 0;
+    }
+    ((64 - misalignment) % 64 / size).min(slice.len())
+}
+
 #[track_caller]
 fn same_length(what: &str, first: (&str, usize), second: (&str, usize)) {
     assert_eq!(first.1, second.1, "{what}: {} has {} elements but {} has {}", first.0, first.1, second.0, second.1);
@@ -65,9 +82,16 @@ impl<F: Float, K: ScalarKernel<F>> Dispatched for Forward<'_, F, K> {
 
     #[inline(always)]
     fn run<A: Arch>(self) {
-        for (y, &x) in self.y.iter_mut().zip(self.x) {
-            *y = self.kernel.value::<A>(x);
+        #[inline(always)]
+        fn each<F: Float, K: ScalarKernel<F>, A: Arch>(kernel: &K, x: &[F], y: &mut [F]) {
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = kernel.value::<A>(x);
+            }
         }
+        let head = aligned_head(self.y);
+        let ((x, x_rest), (y, y_rest)) = (self.x.split_at(head), self.y.split_at_mut(head));
+        each::<F, K, A>(self.kernel, x, y);
+        each::<F, K, A>(self.kernel, x_rest, y_rest);
     }
 }
 
@@ -94,9 +118,17 @@ impl<F: Float, K: ScalarKernel<F>> Dispatched for Backward<'_, F, K> {
 
     #[inline(always)]
     fn run<A: Arch>(self) {
-        for ((dx, &x), &dy) in self.dx.iter_mut().zip(self.x).zip(self.dy) {
-            *dx = self.kernel.derivative::<A>(x) * dy;
+        #[inline(always)]
+        fn each<F: Float, K: ScalarKernel<F>, A: Arch>(kernel: &K, x: &[F], dy: &[F], dx: &mut [F]) {
+            for ((dx, &x), &dy) in dx.iter_mut().zip(x).zip(dy) {
+                *dx = kernel.derivative::<A>(x) * dy;
+            }
         }
+        let head = aligned_head(self.dx);
+        let (x, x_rest) = self.x.split_at(head);
+        let ((dy, dy_rest), (dx, dx_rest)) = (self.dy.split_at(head), self.dx.split_at_mut(head));
+        each::<F, K, A>(self.kernel, x, dy, dx);
+        each::<F, K, A>(self.kernel, x_rest, dy_rest, dx_rest);
     }
 }
 
@@ -123,9 +155,17 @@ impl<F: Float, K: ScalarKernel<F>> Dispatched for ForwardWithDerivative<'_, F, K
 
     #[inline(always)]
     fn run<A: Arch>(self) {
-        for ((y, dydx), &x) in self.y.iter_mut().zip(self.dydx.iter_mut()).zip(self.x) {
-            (*y, *dydx) = self.kernel.value_and_derivative::<A>(x);
+        #[inline(always)]
+        fn each<F: Float, K: ScalarKernel<F>, A: Arch>(kernel: &K, x: &[F], y: &mut [F], dydx: &mut [F]) {
+            for ((y, dydx), &x) in y.iter_mut().zip(dydx.iter_mut()).zip(x) {
+                (*y, *dydx) = kernel.value_and_derivative::<A>(x);
+            }
         }
+        let head = aligned_head(self.y);
+        let (x, x_rest) = self.x.split_at(head);
+        let ((y, y_rest), (dydx, dydx_rest)) = (self.y.split_at_mut(head), self.dydx.split_at_mut(head));
+        each::<F, K, A>(self.kernel, x, y, dydx);
+        each::<F, K, A>(self.kernel, x_rest, y_rest, dydx_rest);
     }
 }
 
@@ -152,9 +192,17 @@ impl<F: Float, K: FromOutputKernel<F>> Dispatched for BackwardFromOutput<'_, F, 
 
     #[inline(always)]
     fn run<A: Arch>(self) {
-        for ((dx, &y), &dy) in self.dx.iter_mut().zip(self.y).zip(self.dy) {
-            *dx = self.kernel.derivative_from_output::<A>(y) * dy;
+        #[inline(always)]
+        fn each<F: Float, K: FromOutputKernel<F>, A: Arch>(kernel: &K, y: &[F], dy: &[F], dx: &mut [F]) {
+            for ((dx, &y), &dy) in dx.iter_mut().zip(y).zip(dy) {
+                *dx = kernel.derivative_from_output::<A>(y) * dy;
+            }
         }
+        let head = aligned_head(self.dx);
+        let (y, y_rest) = self.y.split_at(head);
+        let ((dy, dy_rest), (dx, dx_rest)) = (self.dy.split_at(head), self.dx.split_at_mut(head));
+        each::<F, K, A>(self.kernel, y, dy, dx);
+        each::<F, K, A>(self.kernel, y_rest, dy_rest, dx_rest);
     }
 }
 
@@ -181,9 +229,17 @@ impl<F: Float, K: GateKernel<F>> Dispatched for GateForward<'_, F, K> {
 
     #[inline(always)]
     fn run<A: Arch>(self) {
-        for ((out, &a), &b) in self.out.iter_mut().zip(self.a).zip(self.b) {
-            *out = self.kernel.value::<A>(a, b);
+        #[inline(always)]
+        fn each<F: Float, K: GateKernel<F>, A: Arch>(kernel: &K, a: &[F], b: &[F], out: &mut [F]) {
+            for ((out, &a), &b) in out.iter_mut().zip(a).zip(b) {
+                *out = kernel.value::<A>(a, b);
+            }
         }
+        let head = aligned_head(self.out);
+        let (a, a_rest) = self.a.split_at(head);
+        let ((b, b_rest), (out, out_rest)) = (self.b.split_at(head), self.out.split_at_mut(head));
+        each::<F, K, A>(self.kernel, a, b, out);
+        each::<F, K, A>(self.kernel, a_rest, b_rest, out_rest);
     }
 }
 
@@ -214,12 +270,22 @@ impl<F: Float, K: GateKernel<F>> Dispatched for GateBackward<'_, F, K> {
 
     #[inline(always)]
     fn run<A: Arch>(self) {
-        let inputs = self.a.iter().zip(self.b).zip(self.dy);
-        for ((da, db), ((&a, &b), &dy)) in self.da.iter_mut().zip(self.db.iter_mut()).zip(inputs) {
-            let (partial_a, partial_b) = self.kernel.derivatives::<A>(a, b);
-            *da = partial_a * dy;
-            *db = partial_b * dy;
+        #[inline(always)]
+        fn each<F: Float, K: GateKernel<F>, A: Arch>(kernel: &K, inputs: [&[F]; 3], da: &mut [F], db: &mut [F]) {
+            let [a, b, dy] = inputs;
+            let inputs = a.iter().zip(b).zip(dy);
+            for ((da, db), ((&a, &b), &dy)) in da.iter_mut().zip(db.iter_mut()).zip(inputs) {
+                let (partial_a, partial_b) = kernel.derivatives::<A>(a, b);
+                *da = partial_a * dy;
+                *db = partial_b * dy;
+            }
         }
+        let head = aligned_head(self.da);
+        let ((a, a_rest), (b, b_rest), (dy, dy_rest)) =
+            (self.a.split_at(head), self.b.split_at(head), self.dy.split_at(head));
+        let ((da, da_rest), (db, db_rest)) = (self.da.split_at_mut(head), self.db.split_at_mut(head));
+        each::<F, K, A>(self.kernel, [a, b, dy], da, db);
+        each::<F, K, A>(self.kernel, [a_rest, b_rest, dy_rest], da_rest, db_rest);
     }
 }
 
@@ -310,7 +376,11 @@ pub fn log_sum_exp<F: Float, A: Arch>(length: usize, exponent: impl Fn(usize) ->
     if largest == F::infinity() || largest == -F::infinity() {
         return (largest, F::zero());
     }
-    let total = sum::<F, A>(length, |index| math::exp::<F, A>(exponent(index) - largest));
+    let total = sum::<F, A>(
+        length,
+        #[inline(always)]
+        |index| math::exp::<F, A>(exponent(index) - largest),
+    );
     (largest, math::ln::<F, A>(total))
 }
 
@@ -329,7 +399,11 @@ pub fn normalised_exponential<F: Float, A: Arch>(out: &mut [F], exponent: impl F
         // textbook formula gives.
         return;
     }
-    let total = sum::<F, A>(length, |index| out[index]);
+    let total = sum::<F, A>(
+        length,
+        #[inline(always)]
+        |index| out[index],
+    );
     let scale = F::one() / total;
     for slot in out.iter_mut() {
         *slot *= scale;

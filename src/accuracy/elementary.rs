@@ -33,8 +33,8 @@ pub const FUNCTIONS: &[(&str, f64, f64)] = &[
     ("sinh", 2.0, 2.0),
     ("cosh", 2.0, 2.0),
     ("erf", 3.0, 2.5),
-    ("erfc", 4.0, 4.0),
-    ("phi", 4.0, 4.5),
+    ("erfc", 3.0, 4.0),
+    ("phi", 3.0, 4.5),
 ];
 
 /// One reference point.

@@ -339,21 +339,30 @@ pub fn eval(formula: &str, at: &[String], derivative: Option<&str>) -> ExitCode 
     }
 }
 
-/// `texgrad accuracy`: the report on standard output, and in `docs/accuracy.md` when the
-/// repository's `docs/` folder is here.
+/// `texgrad accuracy`: the reports on the catalog and on the elementary functions on standard
+/// output, and in `docs/accuracy.md` and `docs/elementary.md` when the repository's `docs/`
+/// folder is here.
 pub fn accuracy() -> ExitCode {
-    let report = texgrad::accuracy::report();
-    say!("{}", report.markdown);
-    for violation in &report.violations {
-        say!("outside the bounds: {violation}");
-    }
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/accuracy.md");
-    if path.parent().is_some_and(std::path::Path::is_dir) {
-        if let Err(error) = std::fs::write(&path, &report.markdown) {
-            eprintln!("error: cannot write {}: {error}", path.display());
-            return ExitCode::FAILURE;
+    let catalog = texgrad::accuracy::report();
+    let elementary = texgrad::accuracy::elementary::report();
+    let mut failed = false;
+    for (markdown, violations, file) in [
+        (&catalog.markdown, &catalog.violations, "docs/accuracy.md"),
+        (&elementary.markdown, &elementary.violations, "docs/elementary.md"),
+    ] {
+        say!("{markdown}");
+        for violation in violations {
+            say!("outside the bounds: {violation}");
         }
-        say!("written to {}", path.display());
+        failed |= !violations.is_empty();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        if path.parent().is_some_and(std::path::Path::is_dir) {
+            if let Err(error) = std::fs::write(&path, markdown) {
+                eprintln!("error: cannot write {}: {error}", path.display());
+                return ExitCode::FAILURE;
+            }
+            say!("written to {}", path.display());
+        }
     }
-    if report.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

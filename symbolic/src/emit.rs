@@ -620,7 +620,7 @@ impl Emitter<'_> {
                 let variable = index_variable(*index);
                 let body = self.reference(*body)?;
                 let (float, runtime, arch) = (&self.options.float_type, &self.options.runtime, &self.options.arch);
-                quote!(#runtime::kernels::sum::<#float, #arch>(#length, |#variable| #body))
+                quote!(#runtime::kernels::sum::<#float, #arch>(#length, #[inline(always)] |#variable| #body))
             }
             Node::LogSumExp(index, exponent) => {
                 let parts = self.log_sum_exp_parts(*index, *exponent)?;
@@ -638,7 +638,7 @@ impl Emitter<'_> {
         let variable = index_variable(index);
         let exponent = self.reference(exponent)?;
         let (float, runtime, arch) = (&self.options.float_type, &self.options.runtime, &self.options.arch);
-        Ok(quote!(#runtime::kernels::log_sum_exp::<#float, #arch>(#length, |#variable| #exponent)))
+        Ok(quote!(#runtime::kernels::log_sum_exp::<#float, #arch>(#length, #[inline(always)] |#variable| #exponent)))
     }
 
     /// The `usize` length an index runs over.

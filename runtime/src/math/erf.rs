@@ -1,6 +1,7 @@
-//! The error functions and the normal CDF: W. J. Cody's rational approximations (ACM TOMS 1969,
-//! netlib `specfun/calerf`), written branch-free: each interval's numerator and denominator is
-//! evaluated, the lane's pair selected, and one division made.
+//! The error functions and the normal CDF. `f64`: W. J. Cody's rational approximations (ACM TOMS
+//! 1969, netlib `specfun/calerf`), written branch-free: each interval's numerator and denominator
+//! is evaluated, the lane's pair selected, and one division made. `f32`: two polynomials fitted
+//! for its precision (`scripts/fit_erf_f32.py`).
 //!
 //! In the tails `erfc(y) = e^{-y^2} S(y)` with a slowly varying `S`; the caller supplies
 //! `e^{-y^2}` computed from its own argument with the square kept exact
@@ -74,76 +75,103 @@ mod cody {
     ];
 }
 
-/// The coefficient tables in the type.
-pub trait ErfTables: Sized + 'static {
-    /// See `cody::SMALL_NUMERATOR`.
-    const SMALL_NUMERATOR: [Self; 5];
-    /// See `cody::SMALL_DENOMINATOR`.
-    const SMALL_DENOMINATOR: [Self; 5];
-    /// See `cody::MIDDLE_NUMERATOR`.
-    const MIDDLE_NUMERATOR: [Self; 9];
-    /// See `cody::MIDDLE_DENOMINATOR`.
-    const MIDDLE_DENOMINATOR: [Self; 9];
-    /// See `cody::LARGE_NUMERATOR`.
-    const LARGE_NUMERATOR: [Self; 6];
-    /// See `cody::LARGE_DENOMINATOR`.
-    const LARGE_DENOMINATOR: [Self; 6];
+/// The type's own approximation of the error functions: see [`rational`].
+pub trait ErfApproximation: Sized {
+    /// Whether `|t|` is in the first interval, and the value there (`erf(t)`, signed) or beyond it
+    /// (`erfc(|t|) e^{t^2}`).
+    fn erf_parts<A: Arch>(t: Self) -> (bool, Self);
 }
 
-impl ErfTables for f64 {
-    const SMALL_NUMERATOR: [f64; 5] = cody::SMALL_NUMERATOR;
-    const SMALL_DENOMINATOR: [f64; 5] = cody::SMALL_DENOMINATOR;
-    const MIDDLE_NUMERATOR: [f64; 9] = cody::MIDDLE_NUMERATOR;
-    const MIDDLE_DENOMINATOR: [f64; 9] = cody::MIDDLE_DENOMINATOR;
-    const LARGE_NUMERATOR: [f64; 6] = cody::LARGE_NUMERATOR;
-    const LARGE_DENOMINATOR: [f64; 6] = cody::LARGE_DENOMINATOR;
-}
-
-const fn narrow<const N: usize>(table: [f64; N]) -> [f32; N] {
-    let mut narrowed = [0f32; N];
-    let mut position = 0;
-    while position < N {
-        narrowed[position] = table[position] as f32;
-        position += 1;
+impl ErfApproximation for f64 {
+    #[inline(always)]
+    fn erf_parts<A: Arch>(t: f64) -> (bool, f64) {
+        cody::<A>(t)
     }
-    narrowed
 }
 
-impl ErfTables for f32 {
-    const SMALL_NUMERATOR: [f32; 5] = narrow(cody::SMALL_NUMERATOR);
-    const SMALL_DENOMINATOR: [f32; 5] = narrow(cody::SMALL_DENOMINATOR);
-    const MIDDLE_NUMERATOR: [f32; 9] = narrow(cody::MIDDLE_NUMERATOR);
-    const MIDDLE_DENOMINATOR: [f32; 9] = narrow(cody::MIDDLE_DENOMINATOR);
-    const LARGE_NUMERATOR: [f32; 6] = narrow(cody::LARGE_NUMERATOR);
-    const LARGE_DENOMINATOR: [f32; 6] = narrow(cody::LARGE_DENOMINATOR);
+impl ErfApproximation for f32 {
+    #[inline(always)]
+    fn erf_parts<A: Arch>(t: f32) -> (bool, f32) {
+        single::<A>(t)
+    }
+}
+
+/// `f32`'s polynomials (`scripts/fit_erf_f32.py`): `erf(t) = t Q(t^2)` on the first interval,
+/// `erfc(y) e^{y^2} = w P(v)` beyond, with `w = 1/(1 + y)` (the one division) and `v` its image
+/// on [-1, 1]: a quarter of the work of Cody's rationals, which `f32` does not need. (The fit's
+/// digits as printed, more than `f32` holds.)
+#[allow(clippy::excessive_precision)]
+mod fitted {
+    pub const TAIL_SCALE: f32 = 3.385_463_984_425_697_5;
+    pub const TAIL_OFFSET: f32 = -1.304_996_755_353_666_5;
+    pub const TAIL: [f32; 12] = [
+        -9.852_820_317_375_498e-8,
+        9.748_818_096_032_999e-6,
+        -2.692_504_140_932_432_8e-5,
+        -9.495_457_737_214_39e-6,
+        0.000_193_843_497_710_848_25,
+        -0.000_452_164_356_268_333_3,
+        -0.000_158_570_213_841_315_47,
+        0.004_062_864_132_675_276,
+        -0.008_546_176_745_688_937,
+        -0.026_860_934_641_656_81,
+        0.164_186_901_709_564_82,
+        0.795_953_363_403_702_8,
+    ];
+    pub const SMALL: [f32; 6] = [
+        -0.000_779_275_596_871_484_2,
+        0.005_205_607_590_032_182,
+        -0.026_864_093_937_406_29,
+        0.112_837_810_197_317_33,
+        -0.376_126_387_029_764_36,
+        1.128_379_167_089_405,
+    ];
+}
+
+#[inline(always)]
+fn single<A: Arch>(t: f32) -> (bool, f32) {
+    let y = t.abs();
+    let small = y <= 0.46875;
+    let square = y * y;
+    let erf = t * horner::<f32, A>(square, &fitted::SMALL);
+    // Beyond 10.1 the Gaussian factor is 0 in f32; the clamp keeps v within the fit.
+    let far = select(y > 10.1, 10.1, y);
+    let w = 1.0 / (1.0 + far);
+    let v = A::mul_add(w, fitted::TAIL_SCALE, fitted::TAIL_OFFSET);
+    let scaled = w * horner::<f32, A>(v, &fitted::TAIL);
+    (small, select(small, erf, scaled))
 }
 
 /// `1/√π`.
-fn inverse_sqrt_pi<F: Float>() -> F {
-    F::literal(0.564_189_6, 0.564_189_583_547_756_3)
-}
+const INVERSE_SQRT_PI: f64 = 0.564_189_583_547_756_3;
 
-/// What `erf` and `erfc` share: whether `|t|` is in the first interval, and the rational's
-/// value there (`erf(t)`, signed) or beyond it (`erfc(|t|) e^{t^2}`).
+/// `f64`'s Cody rationals: whether `|t|` is in the first interval, and the rational's value
+/// there (`erf(t)`, signed) or beyond it (`erfc(|t|) e^{t^2}`), with one division for all three.
 #[inline(always)]
-fn rational<F: Float, A: Arch>(t: F) -> (bool, F) {
+fn cody<A: Arch>(t: f64) -> (bool, f64) {
     let y = t.abs();
-    let small = y <= F::literal(0.46875, 0.46875);
-    let middle = y <= F::literal(4.0, 4.0);
+    let small = y <= 0.46875;
+    let middle = y <= 4.0;
     let square = y * y;
-    let small_numerator = t * horner::<F, A>(square, &F::SMALL_NUMERATOR);
-    let small_denominator = horner::<F, A>(square, &F::SMALL_DENOMINATOR);
-    let middle_numerator = horner::<F, A>(y, &F::MIDDLE_NUMERATOR);
-    let middle_denominator = horner::<F, A>(y, &F::MIDDLE_DENOMINATOR);
-    // Beyond 30 the Gaussian factor is 0 in both types; the clamp keeps w^5 finite.
-    let far = select(y > F::literal(30.0, 30.0), F::literal(30.0, 30.0), y);
+    let small_numerator = t * horner::<f64, A>(square, &cody::SMALL_NUMERATOR);
+    let small_denominator = horner::<f64, A>(square, &cody::SMALL_DENOMINATOR);
+    let middle_numerator = horner::<f64, A>(y, &cody::MIDDLE_NUMERATOR);
+    let middle_denominator = horner::<f64, A>(y, &cody::MIDDLE_DENOMINATOR);
+    // Beyond 30 the Gaussian factor is 0; the clamp keeps w^5 finite.
+    let far = select(y > 30.0, 30.0, y);
     let w = far * far;
-    let large_numerator = horner::<F, A>(w, &F::LARGE_NUMERATOR);
-    let large_denominator = w * horner::<F, A>(w, &F::LARGE_DENOMINATOR);
-    let large_top = A::mul_add(inverse_sqrt_pi::<F>(), large_denominator, -large_numerator);
+    let large_numerator = horner::<f64, A>(w, &cody::LARGE_NUMERATOR);
+    let large_denominator = w * horner::<f64, A>(w, &cody::LARGE_DENOMINATOR);
+    let large_top = A::mul_add(INVERSE_SQRT_PI, large_denominator, -large_numerator);
     let numerator = select(small, small_numerator, select(middle, middle_numerator, large_top));
     let denominator = select(small, small_denominator, select(middle, middle_denominator, far * large_denominator));
     (small, numerator / denominator)
+}
+
+/// `(first interval, value)` of the type's approximation ([`ErfApproximation`]).
+#[inline(always)]
+fn rational<F: Float, A: Arch>(t: F) -> (bool, F) {
+    F::erf_parts::<A>(t)
 }
 
 /// `erfc(t)` given `gaussian = e^{-t^2}`, computed by the caller from its own argument (see

@@ -4,33 +4,35 @@
 use super::{Arch, clamp, horner, select};
 use crate::Float;
 
-/// `(p, k)` with `e^x = 2^k (1 + p)`: `k = round(x / ln 2)`, `r = x - k ln 2` in two parts
-/// (exact for every `k` here), `p = e^r - 1` by the type's polynomial. `x` is clamped to where
-/// the result is 0 or infinite anyway; NaN stays NaN.
+/// `(p, k, t)` with `e^x = 2^k (1 + p)`: `k = round(x / ln 2)` (and `t = k + ROUND_MAGIC`, whose
+/// bits hold it), `r = x - k ln 2` in two parts (exact for every `k` here), `p = e^r - 1` by the
+/// type's polynomial. `x` is clamped to where the result is 0 or infinite anyway; NaN stays
+/// NaN.
 #[inline(always)]
-fn reduce<F: Float, A: Arch>(x: F) -> (F, F) {
+pub(crate) fn reduce<F: Float, A: Arch>(x: F) -> (F, F, F) {
     let x = clamp(x, F::EXP_LOW, F::EXP_HIGH);
-    let k = A::mul_add(x, F::LOG2_E, F::ROUND_MAGIC) - F::ROUND_MAGIC;
+    let t = A::mul_add(x, F::LOG2_E, F::ROUND_MAGIC);
+    let k = t - F::ROUND_MAGIC;
     let r = A::mul_add(k, -F::LN2_HI, x);
     let r = A::mul_add(k, -F::LN2_LO, r);
     let p = A::mul_add(r * r, horner::<F, A>(r, F::EXP_M1_POLYNOMIAL), r);
-    (p, k)
+    (p, k, t)
 }
 
 /// `e^x`, ≤ 1 ULP; 0 below the underflow threshold, infinity above the overflow one, subnormal
 /// results rounded once.
 #[inline(always)]
 pub fn exp<F: Float, A: Arch>(x: F) -> F {
-    let (p, k) = reduce::<F, A>(x);
-    (F::one() + p).scale_by_pow2(k)
+    let (p, _, t) = reduce::<F, A>(x);
+    (F::one() + p).scale_by_rounded(t)
 }
 
 /// `e^x 2^j` for a small integer `j` (`j = -1`: `e^x / 2`, which stays finite a little beyond
 /// where `e^x` overflows): no rounding beyond `e^x`'s.
 #[inline(always)]
 pub fn exp_times_pow2<F: Float, A: Arch>(x: F, j: F) -> F {
-    let (p, k) = reduce::<F, A>(x);
-    (F::one() + p).scale_by_pow2(k + j)
+    let (p, _, t) = reduce::<F, A>(x);
+    (F::one() + p).scale_by_rounded(t + j)
 }
 
 /// `e^x - 1`, ≤ 1.5 ULP, exact near 0: `2^k p + (2^k - 1)`, each part exact, rounded once.
@@ -42,8 +44,8 @@ pub fn exp_m1<F: Float, A: Arch>(x: F) -> F {
 /// `(e^x, e^x - 1)` from one reduction: what `tanh` and ELU-like functions need together.
 #[inline(always)]
 pub fn exp_and_exp_m1<F: Float, A: Arch>(x: F) -> (F, F) {
-    let (p, k) = reduce::<F, A>(x);
-    let exponential = (F::one() + p).scale_by_pow2(k);
+    let (p, k, t) = reduce::<F, A>(x);
+    let exponential = (F::one() + p).scale_by_rounded(t);
     // Where 2^k - 1 is exact: 2^k p + (2^k - 1), one rounding. Far below, 2^k is below the
     // normal range and the result is -1 either way; far above, e^x - 1 rounds as well.
     let small = select(k < F::MIN_EXPONENT, F::MIN_EXPONENT, k);

@@ -49,8 +49,13 @@ pub fn ln_1p<F: Float, A: Arch>(x: F) -> F {
     let (k, f) = u.exponent_and_fraction();
     // The part of x that 1 + x rounded away. For k ≥ 2, u - x is exact instead of u - 1.
     let lost = select(k >= F::literal(2.0, 2.0), one - (u - x), x - (u - one));
-    // Where 1 + x ≫ 1 the correction is below the rounding; 0 avoids an overflowing u.
-    let correction = select(k < F::EXP_M1_EXACT_ORDERS, lost / u, F::zero());
+    // lost/u without a division: 1/u = 2^-k / (1 + f) ≈ 2^-k (1 - f + f^2 - f^3). Where f is
+    // small (u near 1, where lost can be most of the result) that is exact to f^4; where f is
+    // not, lost is far below the result's rounding and a few digits of 1/u are plenty. Where
+    // 1 + x ≫ 1 the correction is below the rounding; 0 avoids an overflowing u.
+    let series = A::mul_add(-f, A::mul_add(-f, A::mul_add(-f, F::one(), F::one()), F::one()), F::one());
+    let reciprocal = series * F::pow2(select(k < F::EXP_M1_EXACT_ORDERS, -k, F::zero()));
+    let correction = select(k < F::EXP_M1_EXACT_ORDERS, lost * reciprocal, F::zero());
     let value = log_of_reduced::<F, A>(k, f, correction);
     special_cases(u, value)
 }

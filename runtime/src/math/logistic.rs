@@ -1,7 +1,8 @@
 //! The logistic family and the hyperbolic functions, each from one exponential of a
 //! non-positive number, so that nothing overflows and both tails keep their digits.
 
-use super::{Arch, exp, exp_and_exp_m1, exp_m1, exp_times_pow2, ln_1p, select};
+use super::exp::reduce;
+use super::{Arch, exp, exp_m1, exp_times_pow2, ln_1p, select};
 use crate::Float;
 
 /// `(e, r)` with `e = e^{-|u|}` and `r = 1/(1 + e)`: what `σ(±u)`, `σ(u)σ(-u)` and
@@ -62,9 +63,14 @@ pub fn softplus<F: Float, A: Arch>(x: F) -> F {
 /// in the tails, where `1 - tanh^2` cancels).
 #[inline(always)]
 pub fn tanh_and_sech2<F: Float, A: Arch>(x: F) -> (F, F) {
-    let (e, m) = exp_and_exp_m1::<F, A>(F::literal(-2.0, -2.0) * x.abs());
+    // e = 2^k (1 + p). Where k = 0, m is p itself, exact; elsewhere e ≤ √½ and e - 1 does not
+    // cancel (for k = -1 it is even exact, e being at least ½).
+    let (p, k, t) = reduce::<F, A>(F::literal(-2.0, -2.0) * x.abs());
+    let e = (F::one() + p).scale_by_rounded(t);
+    let m = select(k == F::zero(), p, e - F::one());
     let reciprocal = F::one() / (F::one() + e);
-    let tanh = (-m * reciprocal).copy_sign(x);
+    // m ≤ 0: its magnitude times the reciprocal, with the sign of x.
+    let tanh = (m * reciprocal).copy_sign(x);
     let sech2 = F::literal(4.0, 4.0) * e * reciprocal * reciprocal;
     (tanh, sech2)
 }

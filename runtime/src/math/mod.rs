@@ -22,9 +22,9 @@
 //! | [`tanh()`] | `-m / (1 + e)` with `e = e^{-2|x|}`, `m = e - 1` from one reduction | 2.5 / 2.5 |
 //! | [`tanh_and_sech2()`]'s `sech^2` | `4e/(1 + e)^2` | 3 / 3 |
 //! | [`softplus()`] | `max(x, 0) + ln_1p(e^{-|x|})` | 2 / 2 |
-//! | [`erf()`] | W. J. Cody's rational approximations (three intervals, one division), `e^{-x^2}` with `x^2` split exactly | 3 / 2.5 |
-//! | [`erfc()`] | the same | 4 / 4 |
-//! | [`phi()`] | `erfc(-x/√2)/2` with `x^2/2` exact, so the tail keeps its digits | 4 / 4.5 |
+//! | [`erf()`] | `f64`: W. J. Cody's rational approximations (three intervals, one division); `f32`: `t Q(t^2)` near 0, `e^{-t^2} w P(w)` with `w = 1/(1 + |t|)` beyond; `e^{-x^2}` with `x^2` split exactly | 3 / 2.5 |
+//! | [`erfc()`] | the same | 3 / 4 |
+//! | [`phi()`] | `erfc(-x/√2)/2` with `x^2/2` exact, so the tail keeps its digits | 3 / 4.5 |
 //! | [`sinh()`], [`cosh()`] | from `e^{|x|}/2` (no early overflow) and `e^{|x|} - 1` | 2 / 2 |
 
 mod erf;
@@ -33,7 +33,9 @@ mod log;
 mod logistic;
 mod real;
 
-pub use erf::{ErfTables, erf, erf_given_gaussian, erfc, erfc_given_gaussian, erfc_scaled, phi, phi_given_gaussian};
+pub use erf::{
+    ErfApproximation, erf, erf_given_gaussian, erfc, erfc_given_gaussian, erfc_scaled, phi, phi_given_gaussian,
+};
 pub use exp::{exp, exp_and_exp_m1, exp_m1, exp_scaled_square, exp_times_pow2};
 pub use log::{ln, ln_1p, xlogy};
 pub use logistic::{

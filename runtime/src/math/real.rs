@@ -7,7 +7,7 @@
 
 /// The per-type half of the elementary functions (see [`crate::math`]). Sealed: implemented
 /// for `f32` and `f64` only.
-pub trait Real: Sized + Copy + 'static {
+pub trait Real: Sized + Copy + core::ops::Add<Output = Self> + 'static {
     /// `1.5 · 2^p`, `p` the mantissa bits: `(x + MAGIC) - MAGIC` rounds `x` to an integer, and
     /// the low bits of `x + MAGIC` hold that integer.
     const ROUND_MAGIC: Self;
@@ -57,7 +57,12 @@ pub trait Real: Sized + Copy + 'static {
     fn pow2(k: Self) -> Self;
     /// `self · 2^k` for an integral `k` up to twice the exponent range, in two exact steps, so
     /// that a subnormal or infinite result is rounded once.
-    fn scale_by_pow2(self, k: Self) -> Self;
+    fn scale_by_pow2(self, k: Self) -> Self {
+        self.scale_by_rounded(k + Self::ROUND_MAGIC)
+    }
+    /// `self · 2^k` given `k + ROUND_MAGIC` (as the exponential's reduction has it), like
+    /// [`Real::scale_by_pow2`] but on the integer bits alone.
+    fn scale_by_rounded(self, rounded: Self) -> Self;
     /// `(k, f)` with `self = 2^k (1 + f)` and `1 + f` in [√½, √2), for a positive normal value.
     fn exponent_and_fraction(self) -> (Self, Self);
     /// `|self|` with the sign of `sign`.
@@ -67,7 +72,7 @@ pub trait Real: Sized + Copy + 'static {
 }
 
 macro_rules! bit_operations {
-    ($float:ty, $mantissa:expr, $bias:expr) => {
+    ($float:ty, $bits:ty, $mantissa:expr, $bias:expr) => {
         #[inline(always)]
         fn bits(self) -> u64 {
             u64::from(self.to_bits())
@@ -94,9 +99,14 @@ macro_rules! bit_operations {
         }
 
         #[inline(always)]
-        fn scale_by_pow2(self, k: Self) -> Self {
-            let half = (k * 0.5 + Self::ROUND_MAGIC) - Self::ROUND_MAGIC;
-            self * Self::pow2(half) * Self::pow2(k - half)
+        fn scale_by_rounded(self, rounded: Self) -> Self {
+            // k + 4 bias in the low bits (positive, so that a logical shift halves it), split
+            // into two halves each within the normal exponent range.
+            let offset: $bits = 4 * $bias;
+            let biased = rounded.to_bits().wrapping_sub(Self::ROUND_MAGIC.to_bits()).wrapping_add(offset);
+            let half = (biased >> 1).wrapping_sub(2 * $bias).wrapping_add($bias);
+            let rest = biased.wrapping_sub(half).wrapping_sub(2 * $bias);
+            self * <$float>::from_bits(half << $mantissa) * <$float>::from_bits(rest << $mantissa)
         }
 
         #[inline(always)]
@@ -141,7 +151,7 @@ impl Real for f32 {
     const SPLITTER: f32 = 4097.0;
     const NAN: f32 = f32::NAN;
 
-    bit_operations!(f32, 23, 127u32);
+    bit_operations!(f32, u32, 23, 127u32);
 
     #[inline(always)]
     fn exponent_and_fraction(self) -> (f32, f32) {
@@ -193,7 +203,7 @@ impl Real for f64 {
     const SPLITTER: f64 = 134_217_729.0;
     const NAN: f64 = f64::NAN;
 
-    bit_operations!(f64, 52, 1023u64);
+    bit_operations!(f64, u64, 52, 1023u64);
 
     #[inline(always)]
     fn exponent_and_fraction(self) -> (f64, f64) {

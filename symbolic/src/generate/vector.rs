@@ -218,6 +218,6 @@ fn normalised_exponential(
     let variable = crate::emit::index_variable(output_index);
     Ok(Some(quote! {
         #statements
-        #runtime::kernels::normalised_exponential::<#float, #arch>(out, |#variable| #value);
+        #runtime::kernels::normalised_exponential::<#float, #arch>(out, #[inline(always)] |#variable| #value);
     }))
 }
