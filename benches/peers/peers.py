@@ -1,5 +1,5 @@
 """NumPy, PyTorch and JAX on the kernels of `benches/kernels.rs`, on the same inputs, one core,
-one thread: nanoseconds per element, median of repeated runs.
+one thread: nanoseconds per element, the fastest of repeated runs.
 
     python3 -m venv peers && peers/bin/pip install -r benches/peers/requirements.txt
     taskset -c 1 peers/bin/python benches/peers/peers.py --json target/peers.json
@@ -17,7 +17,6 @@ sin(x_i)`; rows of 1000 for the softmax family; probabilities `0.01 + 0.98 σ(x)
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 
@@ -42,7 +41,9 @@ def inputs(size, dtype):
 
 
 def measure(function, size, repeats=20, budget=1.0):
-    """Median time per element in ns of `function()`, which must block until done."""
+    """Time per element in ns of `function()`, which must block until done: the fastest of
+    repeated runs (interference on a shared machine only ever adds time), as benches/report.py
+    takes the fastest of criterion's samples."""
     function()
     function()
     times = []
@@ -53,7 +54,7 @@ def measure(function, size, repeats=20, budget=1.0):
         times.append(time.perf_counter_ns() - begin)
         if time.perf_counter() - start > 4 * budget:
             break
-    return statistics.median(times) / size
+    return min(times) / size
 
 
 def torch_rows(size, dtype_name):

@@ -151,13 +151,21 @@ pub fn with_level<R>(level: Level, body: impl FnOnce() -> R) -> Result<R, Unsupp
     Ok(body())
 }
 
-/// What differs between levels for the elementary functions: how a multiply-add rounds.
+/// What differs between levels for the elementary functions: how a multiply-add rounds, and
+/// whether one value at a time is computed (the plain scalar functions) or many in a vector.
 ///
 /// Kernel bodies are generic over it, so that each level gets its own instantiation compiled
 /// with its own target features.
 pub trait Arch: Copy + Send + Sync + 'static {
-    /// The level this is.
+    /// The level this is (for [`Scalar`], the level whose numbers it computes in `f32`).
     const LEVEL: Level;
+
+    /// Whether this computes one value at a time, outside any vector loop: the plain scalar
+    /// functions. There a branch can skip the work of the side not taken
+    /// ([`crate::math::choose`]), and `f64`'s exponentials and logarithms are the platform's
+    /// (`std`), which are faster one at a time than texgrad's vectorisable polynomials on a
+    /// target without FMA.
+    const ONE_AT_A_TIME: bool = false;
 
     /// `a b + c`, rounded once where the level has FMA and twice otherwise.
     fn mul_add<F: Float>(a: F, b: F, c: F) -> F;
@@ -231,14 +239,26 @@ impl Arch for Avx512 {
     }
 }
 
-/// What the scalar functions (`sigmoid(x)`, `Float::exp`) are compiled with: fused
-/// multiply-adds when the build enables FMA for every function, plain ones otherwise.
-#[cfg(target_feature = "fma")]
-pub type Scalar = Avx2;
-/// What the scalar functions (`sigmoid(x)`, `Float::exp`) are compiled with: fused
-/// multiply-adds when the build enables FMA for every function, plain ones otherwise.
-#[cfg(not(target_feature = "fma"))]
-pub type Scalar = Portable;
+/// What the plain scalar functions (`sigmoid(x)`, `Float::exp`) are computed with: fused
+/// multiply-adds when the build enables FMA for every function, plain ones otherwise; branches
+/// where a side is costly; `std`'s `f64` exponentials and logarithms ([`Arch::ONE_AT_A_TIME`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Scalar;
+
+impl Arch for Scalar {
+    const LEVEL: Level = if cfg!(target_feature = "fma") { Level::Avx2 } else { Level::Portable };
+    const ONE_AT_A_TIME: bool = true;
+
+    #[inline(always)]
+    fn mul_add<F: Float>(a: F, b: F, c: F) -> F {
+        if cfg!(target_feature = "fma") { a.fused_mul_add(b, c) } else { a * b + c }
+    }
+
+    #[inline(always)]
+    fn product_error<F: Float>(a: F, b: F, hi: F) -> F {
+        if cfg!(target_feature = "fma") { a.fused_mul_add(b, -hi) } else { Portable::product_error(a, b, hi) }
+    }
+}
 
 /// A kernel: a body written once, generic over the level, that [`dispatch`] runs at the
 /// machine's level. Implementations mark [`Dispatched::run`] `#[inline(always)]`, and so must

@@ -125,13 +125,8 @@ pub trait Float:
     /// -1, 0 or 1 (0 at ±0, unlike `signum`), NaN for NaN.
     #[inline(always)]
     fn sign(self) -> Self {
-        if self > Self::zero() {
-            Self::one()
-        } else if self < Self::zero() {
-            -Self::one()
-        } else {
-            self
-        }
+        let negative = math::select(self < Self::zero(), -Self::one(), self);
+        math::select(self > Self::zero(), Self::one(), negative)
     }
 
     /// The logistic sigmoid `1 / (1 + e^{-x})`, finite and with full relative precision on both
@@ -170,13 +165,13 @@ pub trait Float:
     /// `max(a, b)`, taking `a` at a tie (and where neither is greater, as with NaN).
     #[inline(always)]
     fn maximum(a: Self, b: Self) -> Self {
-        if a >= b { a } else { b }
+        math::select(a >= b, a, b)
     }
 
     /// `min(a, b)`, taking `a` at a tie.
     #[inline(always)]
     fn minimum(a: Self, b: Self) -> Self {
-        if a <= b { a } else { b }
+        math::select(a <= b, a, b)
     }
 }
 

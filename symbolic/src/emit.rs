@@ -583,16 +583,12 @@ impl Emitter<'_> {
                 quote!((#(#conditions)&&*))
             }
             Node::NearZero { argument, series, exact } => {
-                let (argument, series, exact) =
-                    (self.reference(*argument)?, self.reference(*series)?, self.reference(*exact)?);
-                let abs = self.call("abs", &[argument]);
+                let abs = self.call("abs", &[self.reference(*argument)?]);
                 let tenth = self.literal(0.1, 0.1);
-                quote!((if #abs < #tenth { #series } else { #exact }))
+                self.choice(quote!(#abs < #tenth), *series, *exact)?
             }
             Node::Select { condition, then, otherwise } => {
-                let (condition, then, otherwise) =
-                    (self.reference(*condition)?, self.reference(*then)?, self.reference(*otherwise)?);
-                quote!((if #condition { #then } else { #otherwise }))
+                self.choice(self.reference(*condition)?, *then, *otherwise)?
             }
             // Vector forms: generated functions bind `n` (and `m` for matrices) as `usize`, the
             // slices by their input names, and loop variables `i_index`, ...
@@ -613,7 +609,7 @@ impl Emitter<'_> {
             Node::Delta(a, b) => {
                 let (a, b) = (index_variable(*a), index_variable(*b));
                 let (one, zero) = (self.call("one", &[]), self.call("zero", &[]));
-                quote!((if #a == #b { #one } else { #zero }))
+                quote!(::core::hint::select_unpredictable(#a == #b, #one, #zero))
             }
             Node::Sum(index, body) => {
                 let length = self.length(*index, *body);
@@ -630,6 +626,36 @@ impl Emitter<'_> {
                 })
             }
         })
+    }
+
+    /// `then` where `condition` holds, else `otherwise`. A select where both sides are cheap
+    /// (`select_unpredictable`: LLVM may turn nested `if`s into branches, which stop a loop from
+    /// vectorising); where a side costs a function call, the runtime's `choose`, a branch in the
+    /// plain scalar functions (which skips the work of the side not taken) and a select in slice
+    /// kernels (which compute both sides anyway).
+    fn choice(&self, condition: TokenStream, then: Id, otherwise: Id) -> Result<TokenStream, EngineError> {
+        let (then_code, otherwise_code) = (self.reference(then)?, self.reference(otherwise)?);
+        if !self.costly(then) && !self.costly(otherwise) {
+            return Ok(quote!(::core::hint::select_unpredictable(#condition, #then_code, #otherwise_code)));
+        }
+        let (float, runtime, arch) = (&self.options.float_type, &self.options.runtime, &self.options.arch);
+        Ok(quote!(#runtime::math::choose::<#float, #arch>(
+            #condition,
+            #[inline(always)] || #then_code,
+            #[inline(always)] || #otherwise_code
+        )))
+    }
+
+    /// Whether computing a node (beyond what is already named) calls a function.
+    fn costly(&self, id: Id) -> bool {
+        if self.names.contains_key(&id) {
+            return false;
+        }
+        match self.graph.node(id) {
+            Node::Apply(..) | Node::XLogY(..) | Node::Sum(..) | Node::LogSumExp(..) => true,
+            Node::Pow(_, exponent) if self.graph.rational(*exponent).is_none_or(|value| !value.is_integer()) => true,
+            _ => self.graph.children(id).into_iter().any(|child| self.costly(child)),
+        }
     }
 
     /// `(max_j u_j, ln Σ_j e^{u_j - max})`, the maximum first so that no exponential overflows.

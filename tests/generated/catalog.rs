@@ -87,11 +87,11 @@ pub fn relu_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
             <F as ::texgrad::Float>::literal(0f32, 0f64),
             x,
         ),
-        (if (<F as ::texgrad::Float>::literal(0f32, 0f64) >= x) {
-            <F as ::texgrad::Float>::literal(0f32, 0f64)
-        } else {
-            <F as ::texgrad::Float>::literal(1f32, 1f64)
-        }),
+        ::core::hint::select_unpredictable(
+            (<F as ::texgrad::Float>::literal(0f32, 0f64) >= x),
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            <F as ::texgrad::Float>::literal(1f32, 1f64),
+        ),
         <F as ::texgrad::Float>::literal(0f32, 0f64),
     )
 }
@@ -99,30 +99,43 @@ pub fn relu_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
 pub fn relu_cases_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     let t0 = (x < <F as ::texgrad::Float>::literal(0f32, 0f64));
     (
-        (if t0 { <F as ::texgrad::Float>::literal(0f32, 0f64) } else { x }),
-        (if t0 {
-            <F as ::texgrad::Float>::literal(0f32, 0f64)
-        } else {
-            <F as ::texgrad::Float>::literal(1f32, 1f64)
-        }),
+        ::core::hint::select_unpredictable(
+            t0,
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            x,
+        ),
+        ::core::hint::select_unpredictable(
+            t0,
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            <F as ::texgrad::Float>::literal(1f32, 1f64),
+        ),
         <F as ::texgrad::Float>::literal(0f32, 0f64),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn leaky_relu_fused<F: ::texgrad::Float>(a: F, x: F) -> (F, F, F) {
-    let t0 = (if (x >= <F as ::texgrad::Float>::literal(0f32, 0f64)) {
-        <F as ::texgrad::Float>::literal(1f32, 1f64)
-    } else {
-        a
-    });
+    let t0 = ::core::hint::select_unpredictable(
+        (x >= <F as ::texgrad::Float>::literal(0f32, 0f64)),
+        <F as ::texgrad::Float>::literal(1f32, 1f64),
+        a,
+    );
     ((x * t0), t0, <F as ::texgrad::Float>::literal(0f32, 0f64))
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
 pub fn leaky_relu_slope_fused<F: ::texgrad::Float>(a: F, x: F) -> (F, F, F) {
     let t0 = (x >= <F as ::texgrad::Float>::literal(0f32, 0f64));
     (
-        (x * (if t0 { <F as ::texgrad::Float>::literal(1f32, 1f64) } else { a })),
-        (if t0 { <F as ::texgrad::Float>::literal(0f32, 0f64) } else { x }),
+        (x
+            * ::core::hint::select_unpredictable(
+                t0,
+                <F as ::texgrad::Float>::literal(1f32, 1f64),
+                a,
+            )),
+        ::core::hint::select_unpredictable(
+            t0,
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            x,
+        ),
         <F as ::texgrad::Float>::literal(0f32, 0f64),
     )
 }
@@ -224,9 +237,20 @@ pub fn elu_fused<F: ::texgrad::Float>(alpha: F, x: F) -> (F, F, F) {
     let t0 = (x >= <F as ::texgrad::Float>::literal(0f32, 0f64));
     let t1 = (alpha * f0_exp);
     (
-        (if t0 { x } else { (alpha * f0_exp_m1) }),
-        (if t0 { <F as ::texgrad::Float>::literal(1f32, 1f64) } else { t1 }),
-        (if t0 { <F as ::texgrad::Float>::literal(0f32, 0f64) } else { t1 }),
+        ::texgrad::__private::math::choose::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(t0, #[inline(always)] || x, #[inline(always)] || (alpha * f0_exp_m1)),
+        ::core::hint::select_unpredictable(
+            t0,
+            <F as ::texgrad::Float>::literal(1f32, 1f64),
+            t1,
+        ),
+        ::core::hint::select_unpredictable(
+            t0,
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            t1,
+        ),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
@@ -389,9 +413,23 @@ pub fn selu_fused<F: ::texgrad::Float>(alpha: F, lambda: F, x: F) -> (F, F, F) {
     let t0 = (x > <F as ::texgrad::Float>::literal(0f32, 0f64));
     let t1 = (alpha * f0_exp);
     (
-        (lambda * (if t0 { x } else { (alpha * f0_exp_m1) })),
-        (lambda * (if t0 { <F as ::texgrad::Float>::literal(1f32, 1f64) } else { t1 })),
-        (lambda * (if t0 { <F as ::texgrad::Float>::literal(0f32, 0f64) } else { t1 })),
+        (lambda
+            * ::texgrad::__private::math::choose::<
+                F,
+                ::texgrad::__private::Scalar,
+            >(t0, #[inline(always)] || x, #[inline(always)] || (alpha * f0_exp_m1))),
+        (lambda
+            * ::core::hint::select_unpredictable(
+                t0,
+                <F as ::texgrad::Float>::literal(1f32, 1f64),
+                t1,
+            )),
+        (lambda
+            * ::core::hint::select_unpredictable(
+                t0,
+                <F as ::texgrad::Float>::literal(0f32, 0f64),
+                t1,
+            )),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
@@ -405,15 +443,15 @@ pub fn relu6_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
             t0,
             <F as ::texgrad::Float>::literal(6f32, 6f64),
         ),
-        (if (t0 <= <F as ::texgrad::Float>::literal(6f32, 6f64)) {
-            (if (<F as ::texgrad::Float>::literal(0f32, 0f64) >= x) {
-                <F as ::texgrad::Float>::literal(0f32, 0f64)
-            } else {
-                <F as ::texgrad::Float>::literal(1f32, 1f64)
-            })
-        } else {
-            <F as ::texgrad::Float>::literal(0f32, 0f64)
-        }),
+        ::core::hint::select_unpredictable(
+            (t0 <= <F as ::texgrad::Float>::literal(6f32, 6f64)),
+            ::core::hint::select_unpredictable(
+                (<F as ::texgrad::Float>::literal(0f32, 0f64) >= x),
+                <F as ::texgrad::Float>::literal(0f32, 0f64),
+                <F as ::texgrad::Float>::literal(1f32, 1f64),
+            ),
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+        ),
         <F as ::texgrad::Float>::literal(0f32, 0f64),
     )
 }
@@ -423,20 +461,24 @@ pub fn hardtanh_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
         && (x <= <F as ::texgrad::Float>::literal(1f32, 1f64)));
     let t1 = (x < <F as ::texgrad::Float>::literal(-1f32, -1f64));
     (
-        (if t1 {
-            <F as ::texgrad::Float>::literal(-1f32, -1f64)
-        } else {
-            (if t0 { x } else { <F as ::texgrad::Float>::literal(1f32, 1f64) })
-        }),
-        (if t1 {
-            <F as ::texgrad::Float>::literal(0f32, 0f64)
-        } else {
-            (if t0 {
-                <F as ::texgrad::Float>::literal(1f32, 1f64)
-            } else {
-                <F as ::texgrad::Float>::literal(0f32, 0f64)
-            })
-        }),
+        ::core::hint::select_unpredictable(
+            t1,
+            <F as ::texgrad::Float>::literal(-1f32, -1f64),
+            ::core::hint::select_unpredictable(
+                t0,
+                x,
+                <F as ::texgrad::Float>::literal(1f32, 1f64),
+            ),
+        ),
+        ::core::hint::select_unpredictable(
+            t1,
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            ::core::hint::select_unpredictable(
+                t0,
+                <F as ::texgrad::Float>::literal(1f32, 1f64),
+                <F as ::texgrad::Float>::literal(0f32, 0f64),
+            ),
+        ),
         <F as ::texgrad::Float>::literal(0f32, 0f64),
     )
 }
@@ -445,25 +487,25 @@ pub fn hardsigmoid_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     let t0 = (x >= <F as ::texgrad::Float>::literal(3f32, 3f64));
     let t1 = (x <= <F as ::texgrad::Float>::literal(-3f32, -3f64));
     (
-        (if t1 {
-            <F as ::texgrad::Float>::literal(0f32, 0f64)
-        } else {
-            (if t0 {
-                <F as ::texgrad::Float>::literal(1f32, 1f64)
-            } else {
+        ::core::hint::select_unpredictable(
+            t1,
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            ::core::hint::select_unpredictable(
+                t0,
+                <F as ::texgrad::Float>::literal(1f32, 1f64),
                 ((<F as ::texgrad::Float>::literal(0.16666667f32, 0.16666666666666666f64)
-                    * x) + <F as ::texgrad::Float>::literal(0.5f32, 0.5f64))
-            })
-        }),
-        (if t1 {
-            <F as ::texgrad::Float>::literal(0f32, 0f64)
-        } else {
-            (if t0 {
-                <F as ::texgrad::Float>::literal(0f32, 0f64)
-            } else {
-                <F as ::texgrad::Float>::literal(0.16666667f32, 0.16666666666666666f64)
-            })
-        }),
+                    * x) + <F as ::texgrad::Float>::literal(0.5f32, 0.5f64)),
+            ),
+        ),
+        ::core::hint::select_unpredictable(
+            t1,
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            ::core::hint::select_unpredictable(
+                t0,
+                <F as ::texgrad::Float>::literal(0f32, 0f64),
+                <F as ::texgrad::Float>::literal(0.16666667f32, 0.16666666666666666f64),
+            ),
+        ),
         <F as ::texgrad::Float>::literal(0f32, 0f64),
     )
 }
@@ -498,9 +540,9 @@ pub fn tanhshrink_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     >(x);
     let t0 = f0_tanh;
     (
-        (if <F as ::texgrad::Float>::abs(x)
-            < <F as ::texgrad::Float>::literal(0.1f32, 0.1f64)
-        {
+        ::core::hint::select_unpredictable(
+            <F as ::texgrad::Float>::abs(x)
+                < <F as ::texgrad::Float>::literal(0.1f32, 0.1f64),
             ((<F as ::texgrad::Float>::literal(0.33333334f32, 0.3333333333333333f64)
                 * <F as ::texgrad::Float>::powi(x, 3i32))
                 + (<F as ::texgrad::Float>::literal(
@@ -518,10 +560,9 @@ pub fn tanhshrink_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
                 - (<F as ::texgrad::Float>::literal(
                     0.021869488f32,
                     0.021869488536155203f64,
-                ) * (<F as ::texgrad::Float>::powi(x, 9i32))))
-        } else {
-            (x - t0)
-        }),
+                ) * (<F as ::texgrad::Float>::powi(x, 9i32)))),
+            (x - t0),
+        ),
         (<F as ::texgrad::Float>::powi(t0, 2i32)),
         (<F as ::texgrad::Float>::literal(2f32, 2f64) * t0 * f0_sech2),
     )
@@ -531,24 +572,24 @@ pub fn softshrink_fused<F: ::texgrad::Float>(lambda: F, x: F) -> (F, F, F) {
     let t0 = (x < (-(lambda)));
     let t1 = (x > lambda);
     (
-        (if t1 {
-            (x - lambda)
-        } else {
-            (if t0 {
-                (x + lambda)
-            } else {
-                <F as ::texgrad::Float>::literal(0f32, 0f64)
-            })
-        }),
-        (if t1 {
-            <F as ::texgrad::Float>::literal(1f32, 1f64)
-        } else {
-            (if t0 {
-                <F as ::texgrad::Float>::literal(1f32, 1f64)
-            } else {
-                <F as ::texgrad::Float>::literal(0f32, 0f64)
-            })
-        }),
+        ::core::hint::select_unpredictable(
+            t1,
+            (x - lambda),
+            ::core::hint::select_unpredictable(
+                t0,
+                (x + lambda),
+                <F as ::texgrad::Float>::literal(0f32, 0f64),
+            ),
+        ),
+        ::core::hint::select_unpredictable(
+            t1,
+            <F as ::texgrad::Float>::literal(1f32, 1f64),
+            ::core::hint::select_unpredictable(
+                t0,
+                <F as ::texgrad::Float>::literal(1f32, 1f64),
+                <F as ::texgrad::Float>::literal(0f32, 0f64),
+            ),
+        ),
         <F as ::texgrad::Float>::literal(0f32, 0f64),
     )
 }
@@ -601,12 +642,21 @@ pub fn celu_fused<F: ::texgrad::Float>(alpha: F, x: F) -> (F, F, F) {
                 <F as ::texgrad::Float>::literal(0f32, 0f64),
                 t3,
             )),
-        ((if (<F as ::texgrad::Float>::literal(0f32, 0f64) >= x) {
-            <F as ::texgrad::Float>::literal(0f32, 0f64)
-        } else {
-            <F as ::texgrad::Float>::literal(1f32, 1f64)
-        }) + (if t4 { <F as ::texgrad::Float>::literal(0f32, 0f64) } else { t2 })),
-        (if t4 { <F as ::texgrad::Float>::literal(0f32, 0f64) } else { (t0 * t2) }),
+        (::core::hint::select_unpredictable(
+            (<F as ::texgrad::Float>::literal(0f32, 0f64) >= x),
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            <F as ::texgrad::Float>::literal(1f32, 1f64),
+        )
+            + ::core::hint::select_unpredictable(
+                t4,
+                <F as ::texgrad::Float>::literal(0f32, 0f64),
+                t2,
+            )),
+        ::core::hint::select_unpredictable(
+            t4,
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            (t0 * t2),
+        ),
     )
 }
 #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
@@ -620,15 +670,15 @@ pub fn hardswish_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
         t1,
         <F as ::texgrad::Float>::literal(6f32, 6f64),
     );
-    let t3 = (if (t1 <= <F as ::texgrad::Float>::literal(6f32, 6f64)) {
-        (if (<F as ::texgrad::Float>::literal(0f32, 0f64) >= t0) {
-            <F as ::texgrad::Float>::literal(0f32, 0f64)
-        } else {
-            <F as ::texgrad::Float>::literal(1f32, 1f64)
-        })
-    } else {
-        <F as ::texgrad::Float>::literal(0f32, 0f64)
-    });
+    let t3 = ::core::hint::select_unpredictable(
+        (t1 <= <F as ::texgrad::Float>::literal(6f32, 6f64)),
+        ::core::hint::select_unpredictable(
+            (<F as ::texgrad::Float>::literal(0f32, 0f64) >= t0),
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            <F as ::texgrad::Float>::literal(1f32, 1f64),
+        ),
+        <F as ::texgrad::Float>::literal(0f32, 0f64),
+    );
     (
         (<F as ::texgrad::Float>::literal(0.16666667f32, 0.16666666666666666f64) * x
             * t2),
@@ -643,20 +693,24 @@ pub fn hardshrink_fused<F: ::texgrad::Float>(lambda: F, x: F) -> (F, F, F) {
     let t0 = (x < (-(lambda)));
     let t1 = (x > lambda);
     (
-        (if t1 {
-            x
-        } else {
-            (if t0 { x } else { <F as ::texgrad::Float>::literal(0f32, 0f64) })
-        }),
-        (if t1 {
-            <F as ::texgrad::Float>::literal(1f32, 1f64)
-        } else {
-            (if t0 {
-                <F as ::texgrad::Float>::literal(1f32, 1f64)
-            } else {
-                <F as ::texgrad::Float>::literal(0f32, 0f64)
-            })
-        }),
+        ::core::hint::select_unpredictable(
+            t1,
+            x,
+            ::core::hint::select_unpredictable(
+                t0,
+                x,
+                <F as ::texgrad::Float>::literal(0f32, 0f64),
+            ),
+        ),
+        ::core::hint::select_unpredictable(
+            t1,
+            <F as ::texgrad::Float>::literal(1f32, 1f64),
+            ::core::hint::select_unpredictable(
+                t0,
+                <F as ::texgrad::Float>::literal(1f32, 1f64),
+                <F as ::texgrad::Float>::literal(0f32, 0f64),
+            ),
+        ),
         <F as ::texgrad::Float>::literal(0f32, 0f64),
     )
 }
@@ -726,11 +780,11 @@ pub fn reglu_a_fused<F: ::texgrad::Float>(a: F, b: F) -> (F, F, F) {
             <F as ::texgrad::Float>::literal(0f32, 0f64),
             a,
         ) * b),
-        (if (<F as ::texgrad::Float>::literal(0f32, 0f64) >= a) {
-            <F as ::texgrad::Float>::literal(0f32, 0f64)
-        } else {
-            b
-        }),
+        ::core::hint::select_unpredictable(
+            (<F as ::texgrad::Float>::literal(0f32, 0f64) >= a),
+            <F as ::texgrad::Float>::literal(0f32, 0f64),
+            b,
+        ),
         <F as ::texgrad::Float>::literal(0f32, 0f64),
     )
 }

@@ -23,6 +23,9 @@ pub(crate) fn reduce<F: Float, A: Arch>(x: F) -> (F, F, F) {
 /// results rounded once.
 #[inline(always)]
 pub fn exp<F: Float, A: Arch>(x: F) -> F {
+    if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
+        return x.library_exp();
+    }
     let (p, _, t) = reduce::<F, A>(x);
     (F::one() + p).scale_by_rounded(t)
 }
@@ -38,12 +41,18 @@ pub fn exp_times_pow2<F: Float, A: Arch>(x: F, j: F) -> F {
 /// `e^x - 1`, ≤ 1.5 ULP, exact near 0: `2^k p + (2^k - 1)`, each part exact, rounded once.
 #[inline(always)]
 pub fn exp_m1<F: Float, A: Arch>(x: F) -> F {
+    if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
+        return x.library_exp_m1();
+    }
     exp_and_exp_m1::<F, A>(x).1
 }
 
 /// `(e^x, e^x - 1)` from one reduction: what `tanh` and ELU-like functions need together.
 #[inline(always)]
 pub fn exp_and_exp_m1<F: Float, A: Arch>(x: F) -> (F, F) {
+    if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
+        return (x.library_exp(), x.library_exp_m1());
+    }
     let (p, k, t) = reduce::<F, A>(x);
     let exponential = (F::one() + p).scale_by_rounded(t);
     // Where 2^k - 1 is exact: 2^k p + (2^k - 1), one rounding. Far below, 2^k is below the

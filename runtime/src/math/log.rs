@@ -24,6 +24,9 @@ fn log_of_reduced<F: Float, A: Arch>(k: F, f: F, correction: F) -> F {
 /// normal range first.
 #[inline(always)]
 pub fn ln<F: Float, A: Arch>(x: F) -> F {
+    if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
+        return x.library_ln();
+    }
     let subnormal = x < F::MIN_POSITIVE_NORMAL;
     let lifted = select(subnormal, x * F::SUBNORMAL_LIFT, x);
     let (k, f) = lifted.exponent_and_fraction();
@@ -44,6 +47,9 @@ fn special_cases<F: Float>(x: F, value: F) -> F {
 /// `1 + x` is added back as `(x - (u - 1)) / u` (musl's `log1p`, branch-free).
 #[inline(always)]
 pub fn ln_1p<F: Float, A: Arch>(x: F) -> F {
+    if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
+        return x.library_ln_1p();
+    }
     let one = F::one();
     let u = one + x;
     let (k, f) = u.exponent_and_fraction();
@@ -64,5 +70,11 @@ pub fn ln_1p<F: Float, A: Arch>(x: F) -> F {
 /// and KL divergence).
 #[inline(always)]
 pub fn xlogy<F: Float, A: Arch>(y: F, x: F) -> F {
-    select(y == F::zero(), F::zero(), y * ln::<F, A>(x))
+    super::choose::<F, A>(
+        y == F::zero(),
+        #[inline(always)]
+        || F::zero(),
+        #[inline(always)]
+        || y * ln::<F, A>(x),
+    )
 }

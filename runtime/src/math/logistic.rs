@@ -63,6 +63,12 @@ pub fn softplus<F: Float, A: Arch>(x: F) -> F {
 /// in the tails, where `1 - tanh^2` cancels).
 #[inline(always)]
 pub fn tanh_and_sech2<F: Float, A: Arch>(x: F) -> (F, F) {
+    if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
+        // One value: the library's e^{-2|x|} and e^{-2|x|} - 1, the same formulas.
+        let (e, m) = super::exp_and_exp_m1::<F, A>(F::literal(-2.0, -2.0) * x.abs());
+        let reciprocal = F::one() / (F::one() + e);
+        return ((m * reciprocal).copy_sign(x), F::literal(4.0, 4.0) * e * reciprocal * reciprocal);
+    }
     // e = 2^k (1 + p). Where k = 0, m is p itself, exact; elsewhere e ≤ √½ and e - 1 does not
     // cancel (for k = -1 it is even exact, e being at least ½).
     let (p, k, t) = reduce::<F, A>(F::literal(-2.0, -2.0) * x.abs());

@@ -58,10 +58,20 @@ pub(crate) fn horner<F: Float, A: Arch>(x: F, coefficients: &[F]) -> F {
 }
 
 /// `if condition { then } else { otherwise }` with both already computed: a select, which
-/// vectorises to a blend.
+/// vectorises to a blend. (`select_unpredictable`, not `if`: LLVM otherwise sometimes keeps
+/// nested conditions as branches, and a loop with branches does not vectorise.)
 #[inline(always)]
-pub(crate) fn select<F: Copy>(condition: bool, then: F, otherwise: F) -> F {
-    if condition { then } else { otherwise }
+pub fn select<F>(condition: bool, then: F, otherwise: F) -> F {
+    core::hint::select_unpredictable(condition, then, otherwise)
+}
+
+/// `if condition { then() } else { otherwise() }`, for a side that costs a function call: a
+/// branch at the scalar level, where it skips the side not taken; a select elsewhere (both sides
+/// computed, as a vector loop computes them anyway). Callers mark the closures
+/// `#[inline(always)]` so that they are compiled with the level's features.
+#[inline(always)]
+pub fn choose<F: Float, A: Arch>(condition: bool, then: impl FnOnce() -> F, otherwise: impl FnOnce() -> F) -> F {
+    if A::ONE_AT_A_TIME { if condition { then() } else { otherwise() } } else { select(condition, then(), otherwise()) }
 }
 
 /// `x` clamped to `[low, high]`; NaN stays NaN.

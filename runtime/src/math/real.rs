@@ -69,6 +69,19 @@ pub trait Real: Sized + Copy + core::ops::Add<Output = Self> + 'static {
     fn copy_sign(self, sign: Self) -> Self;
     /// Whether the value is NaN.
     fn is_nan(self) -> bool;
+
+    /// Whether the scalar level ([`crate::dispatch::Arch::ONE_AT_A_TIME`]) computes this type's
+    /// exponentials and logarithms with `std` (true for `f64`, whose polynomials are long; `f32`'s
+    /// short polynomials beat the library even one at a time, and vectorise in a user's loop).
+    const LIBRARY_ONE_AT_A_TIME: bool;
+    /// `std`'s `e^x`.
+    fn library_exp(self) -> Self;
+    /// `std`'s `e^x - 1`.
+    fn library_exp_m1(self) -> Self;
+    /// `std`'s `ln x`.
+    fn library_ln(self) -> Self;
+    /// `std`'s `ln(1 + x)`.
+    fn library_ln_1p(self) -> Self;
 }
 
 macro_rules! bit_operations {
@@ -118,6 +131,26 @@ macro_rules! bit_operations {
         fn is_nan(self) -> bool {
             <$float>::is_nan(self)
         }
+
+        #[inline(always)]
+        fn library_exp(self) -> Self {
+            <$float>::exp(self)
+        }
+
+        #[inline(always)]
+        fn library_exp_m1(self) -> Self {
+            <$float>::exp_m1(self)
+        }
+
+        #[inline(always)]
+        fn library_ln(self) -> Self {
+            <$float>::ln(self)
+        }
+
+        #[inline(always)]
+        fn library_ln_1p(self) -> Self {
+            <$float>::ln_1p(self)
+        }
     };
 }
 
@@ -150,6 +183,7 @@ impl Real for f32 {
     const SUBNORMAL_LIFT_EXPONENT: f32 = 25.0;
     const SPLITTER: f32 = 4097.0;
     const NAN: f32 = f32::NAN;
+    const LIBRARY_ONE_AT_A_TIME: bool = false;
 
     bit_operations!(f32, u32, 23, 127u32);
 
@@ -202,6 +236,7 @@ impl Real for f64 {
     const SUBNORMAL_LIFT_EXPONENT: f64 = 54.0;
     const SPLITTER: f64 = 134_217_729.0;
     const NAN: f64 = f64::NAN;
+    const LIBRARY_ONE_AT_A_TIME: bool = true;
 
     bit_operations!(f64, u64, 52, 1023u64);
 
