@@ -22,7 +22,7 @@ const SIZE: usize = 4096;
 /// value then derivative, with the catalog's defaults for its parameters, and the hand-written
 /// value and pair. Each call site names its function, so that everything inlines.
 macro_rules! activation {
-    ($group:expr, $x:expr, $values:expr, $derivatives:expr, $pairs:expr, $name:ident, $derivative:ident, $fused:ident $(, $parameter:expr)*) => {{
+    ($group:expr, $x:expr, $values:expr, $derivatives:expr, $name:ident, $derivative:ident, $fused:ident $(, $parameter:expr)*) => {{
         let name = stringify!($name);
         $group.bench_function(format!("{name} value/texgrad"), |bench| {
             bench.iter(|| map(black_box($x), $values, |x| $name(x $(, F::c($parameter))*)))
@@ -31,10 +31,10 @@ macro_rules! activation {
             bench.iter(|| map(black_box($x), $values, |x| hand::value_and_derivative(stringify!($name), x).0))
         });
         $group.bench_function(format!("{name} value and derivative/texgrad"), |bench| {
-            bench.iter(|| map(black_box($x), $pairs, |x| $fused(x $(, F::c($parameter))*)))
+            bench.iter(|| map2(black_box($x), $values, $derivatives, |x| $fused(x $(, F::c($parameter))*)))
         });
         $group.bench_function(format!("{name} value and derivative/std"), |bench| {
-            bench.iter(|| map(black_box($x), $pairs, |x| hand::value_and_derivative(stringify!($name), x)))
+            bench.iter(|| map2(black_box($x), $values, $derivatives, |x| hand::value_and_derivative(stringify!($name), x)))
         });
         $group.bench_function(format!("{name} value, then derivative/texgrad"), |bench| {
             bench.iter(|| {
@@ -43,6 +43,15 @@ macro_rules! activation {
             })
         });
     }};
+}
+
+/// `(values_i, derivatives_i) = f(x_i)`: a fused function's loop, into two arrays as a forward
+/// and a backward pass keep them.
+#[inline(always)]
+fn map2<F: Copy>(x: &[F], values: &mut [F], derivatives: &mut [F], f: impl Fn(F) -> (F, F)) {
+    for ((value, derivative), &x) in values.iter_mut().zip(derivatives.iter_mut()).zip(x) {
+        (*value, *derivative) = f(x);
+    }
 }
 
 /// `out_i = f(x_i)`: the loop a user writes around a scalar function.
@@ -56,120 +65,49 @@ fn map<F: Copy, T>(x: &[F], out: &mut [T], f: impl Fn(F) -> T) {
 fn scalar_functions<F: Std>(group: &mut BenchmarkGroup<'_, WallTime>) {
     let x: Vec<F> = (0..SIZE).map(|i| F::c((i as f64 / SIZE as f64 - 0.5) * 20.0)).collect();
     let (mut values, mut derivatives) = (vec![F::zero(); SIZE], vec![F::zero(); SIZE]);
-    let mut pairs = vec![(F::zero(), F::zero()); SIZE];
-    let (x, values, derivatives, pairs) = (&x, &mut values, &mut derivatives, &mut pairs);
-    activation!(group, x, values, derivatives, pairs, sigmoid, sigmoid_derivative, sigmoid_value_and_derivative);
-    activation!(group, x, values, derivatives, pairs, tanh, tanh_derivative, tanh_value_and_derivative);
-    activation!(group, x, values, derivatives, pairs, softsign, softsign_derivative, softsign_value_and_derivative);
-    activation!(group, x, values, derivatives, pairs, relu, relu_derivative, relu_value_and_derivative);
+    let (x, values, derivatives) = (&x, &mut values, &mut derivatives);
+    activation!(group, x, values, derivatives, sigmoid, sigmoid_derivative, sigmoid_value_and_derivative);
+    activation!(group, x, values, derivatives, tanh, tanh_derivative, tanh_value_and_derivative);
+    activation!(group, x, values, derivatives, softsign, softsign_derivative, softsign_value_and_derivative);
+    activation!(group, x, values, derivatives, relu, relu_derivative, relu_value_and_derivative);
     activation!(
         group,
         x,
         values,
         derivatives,
-        pairs,
         leaky_relu,
         leaky_relu_derivative,
         leaky_relu_value_and_derivative,
         0.01
     );
-    activation!(group, x, values, derivatives, pairs, prelu, prelu_derivative, prelu_value_and_derivative, 0.25);
-    activation!(group, x, values, derivatives, pairs, elu, elu_derivative, elu_value_and_derivative, 1.0);
-    activation!(group, x, values, derivatives, pairs, gelu, gelu_derivative, gelu_value_and_derivative);
-    activation!(group, x, values, derivatives, pairs, gelu_tanh, gelu_tanh_derivative, gelu_tanh_value_and_derivative);
-    activation!(group, x, values, derivatives, pairs, silu, silu_derivative, silu_value_and_derivative);
-    activation!(group, x, values, derivatives, pairs, swish, swish_derivative, swish_value_and_derivative, 1.0);
-    activation!(group, x, values, derivatives, pairs, mish, mish_derivative, mish_value_and_derivative);
+    activation!(group, x, values, derivatives, prelu, prelu_derivative, prelu_value_and_derivative, 0.25);
+    activation!(group, x, values, derivatives, elu, elu_derivative, elu_value_and_derivative, 1.0);
+    activation!(group, x, values, derivatives, gelu, gelu_derivative, gelu_value_and_derivative);
+    activation!(group, x, values, derivatives, gelu_tanh, gelu_tanh_derivative, gelu_tanh_value_and_derivative);
+    activation!(group, x, values, derivatives, silu, silu_derivative, silu_value_and_derivative);
+    activation!(group, x, values, derivatives, swish, swish_derivative, swish_value_and_derivative, 1.0);
+    activation!(group, x, values, derivatives, mish, mish_derivative, mish_value_and_derivative);
+    activation!(group, x, values, derivatives, softplus, softplus_derivative, softplus_value_and_derivative, 1.0);
     activation!(
         group,
         x,
         values,
         derivatives,
-        pairs,
-        softplus,
-        softplus_derivative,
-        softplus_value_and_derivative,
-        1.0
-    );
-    activation!(
-        group,
-        x,
-        values,
-        derivatives,
-        pairs,
         selu,
         selu_derivative,
         selu_value_and_derivative,
         1.0507009873554805,
         1.6732632423543772
     );
-    activation!(group, x, values, derivatives, pairs, celu, celu_derivative, celu_value_and_derivative, 1.0);
-    activation!(group, x, values, derivatives, pairs, relu6, relu6_derivative, relu6_value_and_derivative);
-    activation!(
-        group,
-        x,
-        values,
-        derivatives,
-        pairs,
-        hardtanh,
-        hardtanh_derivative,
-        hardtanh_value_and_derivative,
-        -1.0,
-        1.0
-    );
-    activation!(
-        group,
-        x,
-        values,
-        derivatives,
-        pairs,
-        hardsigmoid,
-        hardsigmoid_derivative,
-        hardsigmoid_value_and_derivative
-    );
-    activation!(group, x, values, derivatives, pairs, hardswish, hardswish_derivative, hardswish_value_and_derivative);
-    activation!(
-        group,
-        x,
-        values,
-        derivatives,
-        pairs,
-        log_sigmoid,
-        log_sigmoid_derivative,
-        log_sigmoid_value_and_derivative
-    );
-    activation!(
-        group,
-        x,
-        values,
-        derivatives,
-        pairs,
-        tanhshrink,
-        tanhshrink_derivative,
-        tanhshrink_value_and_derivative
-    );
-    activation!(
-        group,
-        x,
-        values,
-        derivatives,
-        pairs,
-        softshrink,
-        softshrink_derivative,
-        softshrink_value_and_derivative,
-        0.5
-    );
-    activation!(
-        group,
-        x,
-        values,
-        derivatives,
-        pairs,
-        hardshrink,
-        hardshrink_derivative,
-        hardshrink_value_and_derivative,
-        0.5
-    );
+    activation!(group, x, values, derivatives, celu, celu_derivative, celu_value_and_derivative, 1.0);
+    activation!(group, x, values, derivatives, relu6, relu6_derivative, relu6_value_and_derivative);
+    activation!(group, x, values, derivatives, hardtanh, hardtanh_derivative, hardtanh_value_and_derivative, -1.0, 1.0);
+    activation!(group, x, values, derivatives, hardsigmoid, hardsigmoid_derivative, hardsigmoid_value_and_derivative);
+    activation!(group, x, values, derivatives, hardswish, hardswish_derivative, hardswish_value_and_derivative);
+    activation!(group, x, values, derivatives, log_sigmoid, log_sigmoid_derivative, log_sigmoid_value_and_derivative);
+    activation!(group, x, values, derivatives, tanhshrink, tanhshrink_derivative, tanhshrink_value_and_derivative);
+    activation!(group, x, values, derivatives, softshrink, softshrink_derivative, softshrink_value_and_derivative, 0.5);
+    activation!(group, x, values, derivatives, hardshrink, hardshrink_derivative, hardshrink_value_and_derivative, 0.5);
 }
 
 fn scalar(criterion: &mut Criterion) {

@@ -64,10 +64,18 @@ pub fn softplus<F: Float, A: Arch>(x: F) -> F {
 #[inline(always)]
 pub fn tanh_and_sech2<F: Float, A: Arch>(x: F) -> (F, F) {
     if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
-        // One value: the library's e^{-2|x|} and e^{-2|x|} - 1, the same formulas.
-        let (e, m) = super::exp_and_exp_m1::<F, A>(F::literal(-2.0, -2.0) * x.abs());
-        let reciprocal = F::one() / (F::one() + e);
-        return ((m * reciprocal).copy_sign(x), F::literal(4.0, 4.0) * e * reciprocal * reciprocal);
+        // One value: the library's tanh, and sech^2 as 1 - tanh^2 where that does not cancel
+        // (below 0.55, where it is at least 0.75), else from the library's e^{-2|x|}. One call
+        // on each path; a caller wanting the value alone drops the second.
+        let tanh = x.library_tanh();
+        let sech2 = if x.abs() < F::literal(0.55, 0.55) {
+            F::one() - tanh * tanh
+        } else {
+            let e = (F::literal(-2.0, -2.0) * x.abs()).library_exp();
+            let reciprocal = F::one() / (F::one() + e);
+            F::literal(4.0, 4.0) * e * reciprocal * reciprocal
+        };
+        return (tanh, sech2);
     }
     // e = 2^k (1 + p). Where k = 0, m is p itself, exact; elsewhere e ≤ √½ and e - 1 does not
     // cancel (for k = -1 it is even exact, e being at least ½).

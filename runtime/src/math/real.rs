@@ -82,6 +82,8 @@ pub trait Real: Sized + Copy + core::ops::Add<Output = Self> + 'static {
     fn library_ln(self) -> Self;
     /// `std`'s `ln(1 + x)`.
     fn library_ln_1p(self) -> Self;
+    /// `std`'s `tanh x`.
+    fn library_tanh(self) -> Self;
 }
 
 macro_rules! bit_operations {
@@ -150,6 +152,11 @@ macro_rules! bit_operations {
         #[inline(always)]
         fn library_ln_1p(self) -> Self {
             <$float>::ln_1p(self)
+        }
+
+        #[inline(always)]
+        fn library_tanh(self) -> Self {
+            <$float>::tanh(self)
         }
     };
 }
