@@ -384,27 +384,60 @@ pub fn log_sum_exp<F: Float, A: Arch>(length: usize, exponent: impl Fn(usize) ->
     (largest, math::ln::<F, A>(total))
 }
 
-/// `out_i = e^{u_i} / Σ_j e^{u_j}` for `u_i = exponent(i)` over `out.len()` elements, in three
-/// passes with one exponential per element: the maximum, the shifted exponentials stored in
-/// `out` and summed, one scaling (softmax, softmin, softmax with a temperature).
+/// `Σ values`, in [`LANES`] independent partial sums over the slice itself (no buffer: the
+/// values are already in memory).
+#[inline(always)]
+pub fn sum_of_slice<F: Float, A: Arch>(values: &[F]) -> F {
+    let mut partial = [F::zero(); LANES];
+    let chunks = values.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &value) in partial.iter_mut().zip(chunk) {
+            *lane += value;
+        }
+    }
+    for (lane, &value) in partial.iter_mut().zip(tail) {
+        *lane += value;
+    }
+    pairwise_sum(&partial)
+}
+
+/// `max values` (-∞ for none; NaN skipped), in [`LANES`] independent partial maxima.
+#[inline(always)]
+pub fn maximum_of_slice<F: Float, A: Arch>(values: &[F]) -> F {
+    let mut partial = [-F::infinity(); LANES];
+    let chunks = values.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &value) in partial.iter_mut().zip(chunk) {
+            *lane = math::select(value > *lane, value, *lane);
+        }
+    }
+    for (lane, &value) in partial.iter_mut().zip(tail) {
+        *lane = math::select(value > *lane, value, *lane);
+    }
+    partial.into_iter().fold(-F::infinity(), |largest, value| math::select(value > largest, value, largest))
+}
+
+/// `out_i = e^{u_i} / Σ_j e^{u_j}` for `u_i = exponent(i)` over `out.len()` elements, with one
+/// exponential per element: `u` written into `out`, its maximum, the shifted exponentials in
+/// place, their sum, one scaling (softmax, softmin, softmax with a temperature). After the first
+/// pass a row is in the first-level cache.
 #[inline(always)]
 pub fn normalised_exponential<F: Float, A: Arch>(out: &mut [F], exponent: impl Fn(usize) -> F) {
-    let length = out.len();
-    let largest = maximum::<F, A>(length, &exponent);
     for (index, slot) in out.iter_mut().enumerate() {
-        *slot = math::exp::<F, A>(exponent(index) - largest);
+        *slot = exponent(index);
+    }
+    let largest = maximum_of_slice::<F, A>(out);
+    for slot in out.iter_mut() {
+        *slot = math::exp::<F, A>(*slot - largest);
     }
     if largest == F::infinity() || largest == -F::infinity() {
         // Every u_i is -∞ (0/0) or one is +∞ (∞/∞): the exponentials above are NaN or 0, as the
         // textbook formula gives.
         return;
     }
-    let total = sum::<F, A>(
-        length,
-        #[inline(always)]
-        |index| out[index],
-    );
-    let scale = F::one() / total;
+    let scale = F::one() / sum_of_slice::<F, A>(out);
     for slot in out.iter_mut() {
         *slot *= scale;
     }

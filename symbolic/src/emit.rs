@@ -243,12 +243,12 @@ fn constant_times(graph: &Graph, id: Id) -> Option<(DoubleDouble, Id)> {
 }
 
 /// `(c, u)` with the argument `c u` for a constant `c` (1 where there is none).
-fn scaled(graph: &Graph, argument: Id) -> (DoubleDouble, Id) {
+pub(crate) fn scaled(graph: &Graph, argument: Id) -> (DoubleDouble, Id) {
     constant_times(graph, argument).unwrap_or((DoubleDouble::from_f64(1.0), argument))
 }
 
 /// `(u, k)` for an exponent `k u^2` with a constant `k`.
-fn gaussian_of(graph: &Graph, exponent: Id) -> Option<(Id, DoubleDouble)> {
+pub(crate) fn gaussian_of(graph: &Graph, exponent: Id) -> Option<(Id, DoubleDouble)> {
     let (k, square) = constant_times(graph, exponent)?;
     let Node::Pow(u, two) = graph.node(square) else { return None };
     (graph.rational(*two) == Some(Rational::from_integer(2))).then_some((*u, k))
@@ -785,7 +785,7 @@ impl Emitter<'_> {
 }
 
 /// Positions of `σ(u)` and `σ(-u)` among the factors, and `u`.
-fn sigmoid_pair(graph: &Graph, factors: &[Id]) -> Option<(usize, usize, Id)> {
+pub(crate) fn sigmoid_pair(graph: &Graph, factors: &[Id]) -> Option<(usize, usize, Id)> {
     for (first, &factor) in factors.iter().enumerate() {
         let Node::Apply(Func::Sigmoid, u) = graph.node(factor) else { continue };
         for (second, &other) in factors.iter().enumerate() {
@@ -802,7 +802,7 @@ fn sigmoid_pair(graph: &Graph, factors: &[Id]) -> Option<(usize, usize, Id)> {
     None
 }
 
-fn split_coefficient(graph: &Graph, term: Id) -> (Rational, Id) {
+pub(crate) fn split_coefficient(graph: &Graph, term: Id) -> (Rational, Id) {
     match graph.node(term) {
         Node::Mul(factors) if factors.len() == 2 => match graph.rational(factors[0]) {
             Some(coefficient) => (coefficient, factors[1]),

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use texgrad_math::dispatch::Scalar;
+
 use crate::error::EngineError;
 use crate::ir::{Compare, Constant, Func, Graph, Id, Index, Node};
 
@@ -31,7 +33,7 @@ impl Bindings {
     }
 
     /// The vector length `n` (columns of a matrix).
-    fn columns(&self) -> Option<usize> {
+    pub(crate) fn columns(&self) -> Option<usize> {
         if let Some(&n) = self.scalars.get("n") {
             return Some(n as usize);
         }
@@ -39,7 +41,7 @@ impl Bindings {
     }
 
     /// The number of rows `m`.
-    fn rows(&self) -> Option<usize> {
+    pub(crate) fn rows(&self) -> Option<usize> {
         if let Some(&m) = self.scalars.get("m") {
             return Some(m as usize);
         }
@@ -229,9 +231,9 @@ pub fn apply(func: Func, x: f64) -> f64 {
         Func::Arctan => x.atan(),
         Func::Arcsin => x.asin(),
         Func::Arccos => x.acos(),
-        Func::Erf => libm::erf(x),
-        Func::Erfc => libm::erfc(x),
-        Func::Phi => 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2),
+        Func::Erf => texgrad_math::erf::<f64, Scalar>(x),
+        Func::Erfc => texgrad_math::erfc::<f64, Scalar>(x),
+        Func::Phi => texgrad_math::phi::<f64, Scalar>(x),
         Func::Sigmoid => {
             if x >= 0.0 {
                 1.0 / (1.0 + (-x).exp())

@@ -2,7 +2,7 @@
 //!
 //! `num-traits`' `Float` has no `erf`, `erfc`, sigmoid or softplus, and std's `erf` is unstable,
 //! so texgrad has its own small sealed trait. The exponentials, logarithms, the logistic family
-//! and the error functions are texgrad's own ([`crate::math`]: branch-free, so that loops over
+//! and the error functions are texgrad's own ([`crate`]: branch-free, so that loops over
 //! them vectorise, each with its measured error bound); the methods here are those functions
 //! compiled for the scalar level ([`crate::dispatch::Scalar`]). Square roots and integer powers
 //! are the hardware's; the trigonometric functions and real powers come from `std`.
@@ -10,8 +10,9 @@
 use core::fmt::{Debug, Display};
 use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
+use crate as math;
 use crate::dispatch::Scalar;
-use crate::math::{self, ErfApproximation, Real};
+use crate::{ErfApproximation, Real};
 
 mod sealed {
     pub trait Sealed {}

@@ -127,14 +127,27 @@ impl std::error::Error for Unsupported {}
 /// Run `body` with every kernel on this thread at `level`, or say that the machine lacks it.
 ///
 /// ```
-/// use texgrad_runtime::dispatch::{Level, with_level};
-/// use texgrad_runtime::{Activation, activations::Sigmoid};
+/// use texgrad_math::dispatch::{Arch, Dispatched, Level, dispatch, with_level};
+///
+/// /// `y_i = e^{x_i}`, at whatever level runs it.
+/// struct Exponentials<'a>(&'a [f32], &'a mut [f32]);
+///
+/// impl Dispatched for Exponentials<'_> {
+///     type Output = Level;
+///     #[inline(always)]
+///     fn run<A: Arch>(self) -> Level {
+///         for (y, &x) in self.1.iter_mut().zip(self.0) {
+///             *y = texgrad_math::exp::<f32, A>(x);
+///         }
+///         A::LEVEL
+///     }
+/// }
 ///
 /// let x = [-1.0f32, 0.0, 1.0];
 /// let mut y = [0.0f32; 3];
 /// for level in Level::available() {
-///     with_level(level, || Sigmoid.forward(&x, &mut y)).unwrap();
-///     assert_eq!(y[1], 0.5);
+///     assert_eq!(with_level(level, || dispatch(Exponentials(&x, &mut y))), Ok(level));
+///     assert_eq!(y[1], 1.0);
 /// }
 /// ```
 pub fn with_level<R>(level: Level, body: impl FnOnce() -> R) -> Result<R, Unsupported> {

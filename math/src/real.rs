@@ -5,7 +5,7 @@
 //! Every operation here is integer or float arithmetic on the value's bits that vectorises on
 //! every level (no float-to-integer conversions, which AVX2 lacks for 64-bit lanes).
 
-/// The per-type half of the elementary functions (see [`crate::math`]). Sealed: implemented
+/// The per-type half of the elementary functions (see the crate's documentation). Sealed: implemented
 /// for `f32` and `f64` only.
 pub trait Real: Sized + Copy + core::ops::Add<Output = Self> + 'static {
     /// `1.5 · 2^p`, `p` the mantissa bits: `(x + MAGIC) - MAGIC` rounds `x` to an integer, and

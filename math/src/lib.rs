@@ -1,5 +1,9 @@
-//! Elementary functions that vectorise: exponentials, logarithms, the logistic family, the
-//! error functions, for `f32` and `f64`.
+//! texgrad's numbers: the [`Float`] trait generated code is generic over, run-time
+//! [`dispatch`] between instruction-set levels, and elementary functions that vectorise
+//! (exponentials, logarithms, the logistic family, the error functions) for `f32` and `f64`.
+//! The runtime (`texgrad-runtime`) re-exports it as `texgrad::math`; the engine
+//! (`texgrad-symbolic`) evaluates candidate forms with it, so that it measures the accuracy of
+//! exactly what the generated code computes.
 //!
 //! Each function is one generic body, written against [`Real`] (the per-type bit tricks and
 //! polynomial tables) and an [`Arch`] (how a multiply-add rounds), branch-free (selects, not
@@ -27,11 +31,15 @@
 //! | [`phi()`] | `erfc(-x/√2)/2` with `x^2/2` exact, so the tail keeps its digits | 3 / 4.5 |
 //! | [`sinh()`], [`cosh()`] | from `e^{|x|}/2` (no early overflow) and `e^{|x|} - 1` | 2 / 2 |
 
+pub mod dispatch;
 mod erf;
 mod exp;
+pub mod float;
 mod log;
 mod logistic;
 mod real;
+
+pub use float::Float;
 
 pub use erf::{
     ErfApproximation, erf, erf_given_gaussian, erfc, erfc_given_gaussian, erfc_scaled, phi, phi_given_gaussian,
@@ -44,7 +52,6 @@ pub use logistic::{
 };
 pub use real::Real;
 
-use crate::Float;
 pub use crate::dispatch::Arch;
 
 /// `c_0 x^{n} + c_1 x^{n-1} + ... + c_n` by Horner's rule, `coefficients` highest degree first.
