@@ -88,17 +88,7 @@ fn scalar_functions<F: Std>(group: &mut BenchmarkGroup<'_, WallTime>) {
     activation!(group, x, values, derivatives, swish, swish_derivative, swish_value_and_derivative, 1.0);
     activation!(group, x, values, derivatives, mish, mish_derivative, mish_value_and_derivative);
     activation!(group, x, values, derivatives, softplus, softplus_derivative, softplus_value_and_derivative, 1.0);
-    activation!(
-        group,
-        x,
-        values,
-        derivatives,
-        selu,
-        selu_derivative,
-        selu_value_and_derivative,
-        1.0507009873554805,
-        1.6732632423543772
-    );
+    activation!(group, x, values, derivatives, selu, selu_derivative, selu_value_and_derivative);
     activation!(group, x, values, derivatives, celu, celu_derivative, celu_value_and_derivative, 1.0);
     activation!(group, x, values, derivatives, relu6, relu6_derivative, relu6_value_and_derivative);
     activation!(group, x, values, derivatives, hardtanh, hardtanh_derivative, hardtanh_value_and_derivative, -1.0, 1.0);

@@ -7,6 +7,8 @@
 //! - `texgrad diff FORMULA [--wrt NAME] [--format latex|text|rust] [--second] [--vjp DY]`: the
 //!   simplified, stabilised derivative (or vector-Jacobian product).
 //! - `texgrad accuracy`: the accuracy reports of the catalog and of the elementary functions.
+//! - `texgrad accuracy FORMULA [--wrt NAME] [--at a=0.1] [--format text|json]`: a formula's
+//!   value and derivatives measured in `f32` and `f64`, texgrad's form and as written.
 //! - `texgrad eval FORMULA --at x=0.5 [--at a=0.1] [--derivative NAME]`: the value in f64.
 
 use std::process::ExitCode;
@@ -51,10 +53,24 @@ enum Command {
         #[arg(long, value_name = "COTANGENT")]
         vjp: Option<String>,
     },
-    /// Measure the catalog and the elementary functions against the 50-digit references, print
-    /// the reports and write them to docs/accuracy.md and docs/elementary.md (when run from the
-    /// repository).
-    Accuracy,
+    /// Without a formula: measure the catalog and the elementary functions against the 50-digit
+    /// references, print the reports and write them to docs/accuracy.md and docs/elementary.md
+    /// (when run from the repository). With one: measure its value, first and second derivative
+    /// in f32 and f64 over the input's whole range, in texgrad's form and as written.
+    Accuracy {
+        /// A scalar formula of one input, in LaTeX; `-` reads it from standard input.
+        #[arg(allow_hyphen_values = true)]
+        formula: Option<String>,
+        /// The input (default: `x`, or the only name in the formula).
+        #[arg(long)]
+        wrt: Option<String>,
+        /// A parameter's value: `alpha=1.5` (repeat for each parameter).
+        #[arg(long = "at", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+        at: Vec<String>,
+        /// Output syntax.
+        #[arg(long, value_enum, default_value_t = cli::ReportFormat::Text)]
+        format: cli::ReportFormat,
+    },
     /// Evaluate a formula (or one of its derivatives) in f64.
     Eval {
         /// The formula, in LaTeX; `-` reads it from standard input.
@@ -81,7 +97,11 @@ fn main() -> ExitCode {
             Ok(formula) => cli::diff(&formula, wrt.as_deref(), format, second, vjp.as_deref()),
             Err(code) => code,
         },
-        Some(Command::Accuracy) => cli::accuracy(),
+        Some(Command::Accuracy { formula: None, .. }) => cli::accuracy(),
+        Some(Command::Accuracy { formula: Some(formula), wrt, at, format }) => match cli::formula_argument(formula) {
+            Ok(formula) => cli::accuracy_of(&formula, wrt.as_deref(), &at, format),
+            Err(code) => code,
+        },
         Some(Command::Eval { formula, at, derivative }) => match cli::formula_argument(formula) {
             Ok(formula) => cli::eval(&formula, &at, derivative.as_deref()),
             Err(code) => code,

@@ -128,3 +128,75 @@ fn diff_prints_rust() {
     assert!(code.contains("::texgrad::__private::math::logistic_parts::<"), "{code}");
     assert!(code.contains("::texgrad::__private::math::sigmoid_derivative_from_parts::<"), "{code}");
 }
+
+/// `texgrad eval FORMULA --at ...` as one number per element.
+fn eval(arguments: &[&str]) -> Vec<f64> {
+    let mut all = vec!["eval"];
+    all.extend_from_slice(arguments);
+    let output = texgrad(&all);
+    assert!(output.status.success(), "{:?}: {}", arguments, text(&output.stderr));
+    text(&output.stdout).split_whitespace().map(|value| value.parse().expect("a number")).collect()
+}
+
+#[test]
+fn eval_gives_the_true_value_of_formulas_that_cancel_or_overflow() {
+    // The references are mpmath's at 50 digits (scripts/references_oracle.py).
+    let within = |got: f64, expected: f64, relative: f64| (got - expected).abs() <= relative * expected.abs();
+    let value = eval(&[r"x + \frac{1 - \cos x}{4}", "--at", "x=-1e-12"])[0];
+    assert!(within(value, -9.99999999999875e-13, 1e-15), "{value}");
+    let value = eval(&[r"\frac{\cosh x - 1}{2} + x", "--at", "x=-1e-12"])[0];
+    assert!(within(value, -9.9999999999975e-13, 1e-15), "{value}");
+    let value = eval(&[r"\sqrt{x+1} - \sqrt{x}", "--at", "x=1e8"])[0];
+    assert!(within(value, 4.999_999_987_5e-5, 1e-15), "{value}");
+    let value = eval(&[r"\frac{x^2}{\sqrt{1+x^4}}", "--derivative", "x", "--at", "x=1000"])[0];
+    assert!(within(value, 1.999_999_999_997e-15, 1e-14), "{value}");
+    let value = eval(&[r"\frac{x^2}{\sqrt{1+x^4}}", "--derivative", "x", "--at", "x=1e8"])[0];
+    assert!(within(value, 2e-40, 1e-15), "{value}");
+    assert_eq!(eval(&[r"\log(e^{x} + e^{2x})", "--at", "x=800"]), [1600.0]);
+    assert_eq!(
+        eval(&[r"-\sum_i y_i \log \hat{y}_i", "--derivative", "y_hat", "--at", "y=0,1", "--at", "y_hat=0,1"]),
+        [0.0, -1.0]
+    );
+    assert_eq!(eval(&[r"x \cdot \operatorname{hardsigmoid}(x)", "--at", "x=1"]), [1.0 * (1.0 / 6.0 + 0.5)]);
+    assert_eq!(eval(&[r"\text{GELU}(a) \, b", "--at", "a=0", "--at", "b=2"]), [0.0]);
+}
+
+#[test]
+fn eval_refuses_cases_that_miss_their_boundary() {
+    let output = texgrad(&["eval", r"\begin{cases} x^2, & x < 1 \\ x, & x > 1 \end{cases}", "--at", "x=2"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("no row applies at x = 1\n"), "{stderr}");
+    assert!(stderr.contains("\n  ^^^^"), "{stderr}");
+}
+
+#[test]
+fn accuracy_of_a_formula_compares_texgrad_with_the_formula_as_written() {
+    let output = texgrad(&["accuracy", r"\sqrt{x+1} - \sqrt{x}"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("| value | texgrad |") && stdout.contains("| value | as written |"), "{stdout}");
+    assert!(stdout.contains("| second derivative | texgrad |"), "{stdout}");
+
+    let output = texgrad(&["accuracy", r"\sqrt{x+1} - \sqrt{x}", "--format", "json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report = text(&output.stdout);
+    let json: serde_json::Value = serde_json::from_str(&report).expect("the report is JSON");
+    let value = &json["quantities"][0];
+    assert_eq!(value["quantity"], "value");
+    let texgrad_max = value["texgrad"]["f64"]["max_ulp"].as_f64().expect("finite");
+    let written_max = value["as_written"]["f64"]["max_ulp"].as_f64().expect("finite");
+    // The conjugate form is exact to a few ULP; as written, the difference loses digits.
+    assert!(texgrad_max <= 4.0, "{report}");
+    assert!(written_max > 1e6, "{report}");
+    assert!(value["texgrad"]["f32"]["points"].as_u64().unwrap() > 100, "{report}");
+}
+
+#[test]
+fn accuracy_of_a_formula_asks_for_unbound_parameters() {
+    let output = texgrad(&["accuracy", r"\alpha x^2"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("`alpha` needs a value"), "{}", text(&output.stderr));
+    let output = texgrad(&["accuracy", r"\alpha x^2", "--at", "alpha=2"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}

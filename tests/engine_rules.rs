@@ -114,8 +114,17 @@ fn parameters() {
 #[test]
 fn sums_eliminate_kronecker_deltas() {
     check_diff_wrt(r"\frac{1}{n}\sum_{i=1}^{n} (y_i - \hat{y}_i)^2", "y_hat", r"\frac{2 \hat{y}_{k} - 2 y_{k}}{n}");
-    check_diff_wrt(r"-\sum_{i=1}^{n} y_i \log(\hat{y}_i)", "y_hat", r"-\frac{y_{k}}{\hat{y}_{k}}");
-    check_diff_wrt(r"\sum_i p_i \log \frac{p_i}{q_i}", "q", r"-\frac{p_{k}}{q_{k}}");
+    // `xlogy`'s convention: 0 where the target and the prediction are both 0 (SPEC section 6).
+    check_diff_wrt(
+        r"-\sum_{i=1}^{n} y_i \log(\hat{y}_i)",
+        "y_hat",
+        r"-\begin{cases} 0, & y_{k} = 0 \text{ and } \hat{y}_{k} = 0 \\ \frac{y_{k}}{\hat{y}_{k}}, & \text{otherwise} \end{cases}",
+    );
+    check_diff_wrt(
+        r"\sum_i p_i \log \frac{p_i}{q_i}",
+        "q",
+        r"\begin{cases} 0, & p_{k} = 0 \text{ and } q_{k} = 0 \\ -\frac{p_{k}}{q_{k}}, & \text{otherwise} \end{cases}",
+    );
     check_diff_wrt(r"\sum_i x_i^2", "x", "2 x_{k}");
 }
 

@@ -140,6 +140,62 @@ const CASES: &[Case] = &[
         bindings: || at(1e-6),
         expected: 3.333_333_333_332e-19,
     },
+    // σ''(x) = σ(x)σ(-x)(σ(-x) - σ(x)) = -σ(x)σ(-x) tanh(x/2): -1.25e-29 at 1e-28.
+    Case {
+        rule: "sigmoid-difference",
+        formula: r"\frac{e^{-x}}{(1+e^{-x})^2}",
+        derivative: Some("x"),
+        bindings: || at(1e-28),
+        expected: -1.25e-29,
+    },
+    // ln(e^800 + e^1600) = 1600 + ln(1 + e^-800).
+    Case {
+        rule: "log-sum-exp-terms",
+        formula: r"\log(e^{x} + e^{2x})",
+        derivative: None,
+        bindings: || at(800.0),
+        expected: 1600.0,
+    },
+    // -1e-12 + (1 - cos 1e-12)/4 = -1e-12 + 1.25e-25.
+    Case {
+        rule: "cos-complement",
+        formula: r"x + \frac{1 - \cos x}{4}",
+        derivative: None,
+        bindings: || at(-1e-12),
+        expected: -9.99999999999875e-13,
+    },
+    // (cosh(1e-12) - 1)/2 - 1e-12 = 2.5e-25 - 1e-12.
+    Case {
+        rule: "cosh-complement",
+        formula: r"\frac{\cosh x - 1}{2} + x",
+        derivative: None,
+        bindings: || at(-1e-12),
+        expected: -9.9999999999975e-13,
+    },
+    // Binary cross-entropy's second term at y = x = 1: 0 ln 0, which is 0.
+    Case {
+        rule: "xlog1py",
+        formula: r"(1 - y) \log(1 - x)",
+        derivative: None,
+        bindings: || at(1.0).scalar("y", 1.0),
+        expected: 0.0,
+    },
+    // sqrt(1e8 + 1) - sqrt(1e8) = 4.99999998750000006249999960937500e-5 (mpmath).
+    Case {
+        rule: "conjugate-sqrt",
+        formula: r"\sqrt{x+1} - \sqrt{x}",
+        derivative: None,
+        bindings: || at(1e8),
+        expected: 4.999_999_987_5e-5,
+    },
+    // (x^2/sqrt(1 + x^4))' = 2x/(1 + x^4)^{3/2}, 2e-40 at 1e8 (to 32 digits).
+    Case {
+        rule: "common-power",
+        formula: r"\frac{x^2}{\sqrt{1+x^4}}",
+        derivative: Some("x"),
+        bindings: || at(1e8),
+        expected: 2e-40,
+    },
 ];
 
 fn value(expression: &Expression, case: &Case, stable: bool) -> f64 {

@@ -62,7 +62,7 @@ texgrad_macros::define_activation! {
     pub fn softplus(x; beta = 1.0) = r"\frac{1}{\beta} \log(1 + e^{\beta x})";
 
     /// SELU, with its self-normalising constants.
-    pub fn selu(x; lambda = 1.0507009873554805, alpha = 1.6732632423543772) = r"\lambda \begin{cases} x, & x > 0 \\ \alpha (e^x - 1), & x \le 0 \end{cases}";
+    pub fn selu(x) = r"1.0507009873554805 \begin{cases} x, & x > 0 \\ 1.6732632423543772 (e^x - 1), & x \le 0 \end{cases}";
 
     /// CELU.
     pub fn celu(x; alpha = 1.0) = r"\max(0, x) + \min(0, \alpha (e^{x / \alpha} - 1))";

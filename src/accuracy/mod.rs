@@ -143,7 +143,7 @@ pub fn activations<F: Float>() -> Vec<(&'static str, Box<dyn Measured<F>>)> {
         ("swish", Box::new(Swish::<F>::default())),
         ("mish", Box::new(Mish)),
         ("softplus", Box::new(Softplus::<F>::default())),
-        ("selu", Box::new(Selu::<F>::default())),
+        ("selu", Box::new(Selu)),
         ("celu", Box::new(Celu::<F>::default())),
         ("relu6", Box::new(Relu6)),
         ("hardtanh", Box::new(Hardtanh::<F>::default())),

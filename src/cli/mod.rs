@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::collections::HashMap;
 
 use texgrad::grammar::print;
-use texgrad::symbolic::{Bindings, EngineError, Expression, check};
+use texgrad::symbolic::{Bindings, EngineError, Expression, check, oracle};
 
 /// `println!` that ends the program quietly when standard output is closed (`texgrad | head`),
 /// instead of panicking as `println!` does.
@@ -317,6 +317,18 @@ pub fn eval(formula: &str, at: &[String], derivative: Option<&str>) -> ExitCode 
         if let Some(wrt) = derivative {
             expression = expression.derivative(wrt)?;
         }
+        // A scalar formula is computed in the form the oracle measures most accurate along its
+        // input, as the macros compute it.
+        let scalars = expression.names().0;
+        let input = derivative.map(str::to_owned).or_else(|| match scalars.len() {
+            1 => scalars.first().cloned(),
+            _ => None,
+        });
+        if let Some(input) = input
+            && expression.names().1.is_empty()
+        {
+            expression.choose_form(&input, &bindings);
+        }
         let free = expression.free_indices();
         match free.as_slice() {
             [] => Ok(vec![expression.evaluate(&bindings)?]),
@@ -365,4 +377,162 @@ pub fn accuracy() -> ExitCode {
         }
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// Output syntax of `texgrad accuracy FORMULA`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A table for people.
+    Text,
+    /// JSON for scripts.
+    Json,
+}
+
+/// One quantity of `texgrad accuracy FORMULA` (the value, a derivative) in the engine's form
+/// and as written.
+struct Quantity {
+    name: &'static str,
+    latex: String,
+    engine: Option<oracle::Measurement>,
+    as_written: Option<oracle::Measurement>,
+}
+
+/// `texgrad accuracy FORMULA`: the value, the first and the second derivative with respect to
+/// the input, each in the form texgrad computes and as written (the value as the formula is
+/// written, the derivatives as differentiation gives them, without the stabiliser), measured
+/// in `f32` and `f64` against the exact value at every sample of the input's range.
+pub fn accuracy_of(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFormat) -> ExitCode {
+    let result = (|| -> Result<(String, Vec<Quantity>), EngineError> {
+        let mut bindings = Bindings::default();
+        for text in at {
+            bindings = binding(bindings, text)?;
+        }
+        let expression = Expression::parse(formula)?;
+        let (scalars, vectors) = expression.names();
+        if !vectors.is_empty() {
+            return Err(EngineError::new("texgrad accuracy measures scalar formulas of one input")
+                .with_hint("the catalog's vector functions and losses are in `texgrad accuracy` without a formula"));
+        }
+        let input = default_wrt(&expression, wrt)?;
+        if let Some(unbound) = scalars.iter().find(|name| **name != input && !bindings.scalars.contains_key(*name)) {
+            return Err(EngineError::new(format!("`{unbound}` needs a value"))
+                .with_hint(format!("add --at {unbound}=VALUE; the input `{input}` runs over its whole range")));
+        }
+        let first = expression.derivative(&input)?;
+        let second = first.derivative(&input)?;
+        let naive_first = expression.naive_derivative(&input)?;
+        let naive_second = naive_first.naive_derivative(&input)?;
+        let mut quantities = Vec::new();
+        for (name, engine, written) in [
+            ("value", &expression, Some((&expression, expression.forms().last().copied()))),
+            ("derivative", &first, Some((&naive_first, Some(naive_first.computed())))),
+            ("second derivative", &second, Some((&naive_second, Some(naive_second.computed())))),
+        ] {
+            let mut engine = engine.clone();
+            engine.choose_form(&input, &bindings);
+            let (graph, root) = engine.graph();
+            let engine_measurement =
+                oracle::report(graph, &[engine.computed(), root], &input, &bindings).into_iter().next().flatten();
+            // The form as written, measured against the same exact values where it shares the
+            // graph (the value), else against its own.
+            let as_written = match written {
+                Some((written, Some(form))) => {
+                    let (graph, root) = written.graph();
+                    oracle::report(graph, &[form, root], &input, &bindings).into_iter().next().flatten()
+                }
+                _ => None,
+            };
+            quantities.push(Quantity { name, latex: engine.latex(), engine: engine_measurement, as_written });
+        }
+        Ok((input, quantities))
+    })();
+    let (input, quantities) = match result {
+        Ok(result) => result,
+        Err(error) => return refuse(formula, &error),
+    };
+    match format {
+        ReportFormat::Text => {
+            say!(
+                "Errors in ULP of the exact value over the whole range of `{input}` (median / maximum, and the worst input), texgrad's form and the formula as written:"
+            );
+            say!("");
+            say!("| quantity | form | f32 | f32 worst at | f64 | f64 worst at |");
+            say!("|---|---|---|---|---|---|");
+            for quantity in &quantities {
+                for (label, measurement) in [("texgrad", &quantity.engine), ("as written", &quantity.as_written)] {
+                    match measurement {
+                        Some(measurement) => say!(
+                            "| {} | {label} | {} | {} | {} | {} |",
+                            quantity.name,
+                            errors_cell(&measurement.single),
+                            worst_cell(&measurement.single),
+                            errors_cell(&measurement.double),
+                            worst_cell(&measurement.double)
+                        ),
+                        None => say!("| {} | {label} | — | — | — | — |", quantity.name),
+                    }
+                }
+            }
+            say!("");
+            for quantity in &quantities {
+                say!("{}: {}", quantity.name, quantity.latex);
+            }
+        }
+        ReportFormat::Json => {
+            let errors = |errors: &oracle::Errors| {
+                serde_json::json!({
+                    "median_ulp": finite_or_null(errors.median),
+                    "max_ulp": finite_or_null(errors.max),
+                    "worst_inputs": errors.worst_inputs.iter().map(|(x, error)| serde_json::json!({"x": x, "ulp": finite_or_null(*error)})).collect::<Vec<_>>(),
+                    "non_finite": errors.non_finite,
+                    "points": errors.points,
+                })
+            };
+            let measurement = |measurement: &Option<oracle::Measurement>| match measurement {
+                Some(measurement) => {
+                    serde_json::json!({"f32": errors(&measurement.single), "f64": errors(&measurement.double)})
+                }
+                None => serde_json::Value::Null,
+            };
+            let report = serde_json::json!({
+                "formula": formula,
+                "input": input,
+                "quantities": quantities.iter().map(|quantity| serde_json::json!({
+                    "quantity": quantity.name,
+                    "latex": quantity.latex,
+                    "texgrad": measurement(&quantity.engine),
+                    "as_written": measurement(&quantity.as_written),
+                })).collect::<Vec<_>>(),
+            });
+            say!("{report:#}");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// JSON has no infinity: an infinite error (a NaN or infinity where the value is finite) is
+/// `null`.
+fn finite_or_null(value: f64) -> serde_json::Value {
+    if value.is_finite() { serde_json::json!(value) } else { serde_json::Value::Null }
+}
+
+fn ulp_figure(value: f64) -> String {
+    if value.is_infinite() {
+        "∞".to_owned()
+    } else if value >= 1e4 {
+        format!("{value:.1e}")
+    } else if value >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+fn errors_cell(errors: &oracle::Errors) -> String {
+    let non_finite = if errors.non_finite > 0 { format!(" ({} non-finite)", errors.non_finite) } else { String::new() };
+    format!("{} / {}{non_finite}", ulp_figure(errors.median), ulp_figure(errors.max))
+}
+
+fn worst_cell(errors: &oracle::Errors) -> String {
+    if errors.max == 0.0 { "—".to_owned() } else { format!("{:e}", errors.worst) }
 }

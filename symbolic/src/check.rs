@@ -143,6 +143,7 @@ pub fn check_cases_cover(expression: &Expression, inputs: &[String], parameters:
     let mut graph = graph.clone();
     let mut points = sample_points(&graph, root);
     points.extend([-1e6, 1e6]);
+    points.extend(boundaries(&graph, root, inputs, parameters));
     let mut cases_nodes = Vec::new();
     collect_cases(source, &mut cases_nodes);
     for cases in cases_nodes {
@@ -176,6 +177,42 @@ pub fn check_cases_cover(expression: &Expression, inputs: &[String], parameters:
         }
     }
     Ok(())
+}
+
+/// Every value an input is compared with, exactly (`1` in `x < 1`, `\lambda` at its default in
+/// `x > \lambda`): a list of cases that misses the boundary itself (`x < 1` and `x > 1`) leaves
+/// a gap of one point.
+fn boundaries(graph: &Graph, root: Id, inputs: &[String], parameters: &Bindings) -> Vec<f64> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    let mut seen = vec![false; graph.len()];
+    let mentions_input = |id: Id| -> bool {
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            match graph.node(id) {
+                Node::Symbol(name) if inputs.contains(name) => return true,
+                _ => stack.extend(graph.children(id)),
+            }
+        }
+        false
+    };
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        if let Node::Compare(_, a, b) = graph.node(id) {
+            for side in [*a, *b] {
+                if !mentions_input(side)
+                    && let Ok(value) = crate::eval::evaluate(graph, side, parameters, &Default::default())
+                    && value.is_finite()
+                {
+                    found.push(value);
+                }
+            }
+        }
+        stack.extend(graph.children(id));
+    }
+    found
 }
 
 fn collect_cases<'e>(expr: &'e Expr, found: &mut Vec<&'e Expr>) {

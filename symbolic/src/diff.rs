@@ -125,11 +125,25 @@ impl Differentiator<'_> {
                 let term = graph.mul(weight, inner);
                 graph.sum(index, term)
             }
+            // `y' \ln x + y x'/x`, and 0 where `y` and `x` are both 0, where the term is 0 by
+            // `xlogy`'s convention rather than by the formula (SPEC section 6: a term that is 0
+            // because its factor is 0 has derivative 0). Where only `y` is 0 this is `y' \ln x`,
+            // finite.
             Node::XLogY(y, x) => {
                 let (dy, dx) = (self.derive(graph, y), self.derive(graph, x));
                 let log_term = graph.xlogy(dy, x);
                 let quotient = graph.div(dx, x);
                 let ratio_term = graph.mul(y, quotient);
+                let zero = graph.integer(0);
+                // `-p = 0` is `p = 0`.
+                let (_, y_itself) = graph.split_coefficient(y);
+                let (y_is_zero, x_is_zero) =
+                    (graph.compare(Compare::Equal, y_itself, zero), graph.compare(Compare::Equal, x, zero));
+                let both_zero = graph.and(vec![y_is_zero, x_is_zero]);
+                // Term by term, so that a Kronecker delta comes out of each choice for a sum to
+                // eliminate.
+                let log_term = graph.select(both_zero, zero, log_term);
+                let ratio_term = graph.select(both_zero, zero, ratio_term);
                 graph.add(log_term, ratio_term)
             }
         }

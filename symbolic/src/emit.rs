@@ -528,7 +528,21 @@ impl Emitter<'_> {
                 let mut negative = Vec::new();
                 // Split log-sum-exps come last, part by part (see `emit`).
                 let mut parts = Vec::new();
-                for &term in terms {
+                // Constant terms (`3/2 - \pi`) are one correctly rounded literal.
+                let constants = constant_terms(graph, terms);
+                for (position, &term) in terms.iter().enumerate() {
+                    if let Some((first, total)) = constants {
+                        if position == first {
+                            if total.to_f64() < 0.0 {
+                                negative.push(self.folded(total.negated()));
+                            } else {
+                                positive.push(self.folded(total));
+                            }
+                        }
+                        if constant::fold(graph, term).is_some() {
+                            continue;
+                        }
+                    }
                     let (coefficient, rest) = split_coefficient(graph, term);
                     if let Some((largest, logarithm)) = self.log_sum_exp_parts_named.get(&rest)
                         && (coefficient == Rational::from_integer(1) || coefficient == Rational::from_integer(-1))
@@ -800,6 +814,20 @@ pub(crate) fn sigmoid_pair(graph: &Graph, factors: &[Id]) -> Option<(usize, usiz
         }
     }
     None
+}
+
+/// Where a sum has two or more constant terms: the position of the first, and their sum.
+pub(crate) fn constant_terms(graph: &Graph, terms: &[Id]) -> Option<(usize, DoubleDouble)> {
+    let constants: Vec<(usize, DoubleDouble)> = terms
+        .iter()
+        .enumerate()
+        .filter_map(|(position, &term)| Some((position, constant::fold(graph, term)?)))
+        .collect();
+    if constants.len() < 2 {
+        return None;
+    }
+    let total = constants.iter().skip(1).fold(constants[0].1, |total, (_, value)| total.plus(*value));
+    Some((constants[0].0, total))
 }
 
 pub(crate) fn split_coefficient(graph: &Graph, term: Id) -> (Rational, Id) {

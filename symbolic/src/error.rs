@@ -69,3 +69,37 @@ impl fmt::Display for EngineError {
 }
 
 impl std::error::Error for EngineError {}
+
+/// Where in the formula an error found after parsing is: the spans of the AST.
+pub mod locate {
+    use texgrad_grammar::Span;
+    use texgrad_grammar::ast::{Expr, ExprKind};
+
+    /// The first use of `index` that no enclosing sum binds.
+    pub fn free_index(expr: &Expr, index: char) -> Option<Span> {
+        fn walk(expr: &Expr, index: char, bound: bool) -> Option<Span> {
+            match &expr.kind {
+                ExprKind::Variable(variable) if !bound && variable.indices.contains(&index) => Some(expr.span),
+                ExprKind::Sum { index: summed, body, .. } => walk(body, index, bound || *summed == index),
+                _ => expr.children().find_map(|child| walk(child, index, bound)),
+            }
+        }
+        walk(expr, index, false)
+    }
+
+    /// The first use of the name `name` (with or without indices).
+    pub fn name(expr: &Expr, name: &str) -> Option<Span> {
+        match &expr.kind {
+            ExprKind::Variable(variable) if variable.name == name => Some(expr.span),
+            _ => expr.children().find_map(|child| self::name(child, name)),
+        }
+    }
+
+    /// The first use of `name` without an index.
+    pub fn unindexed(expr: &Expr, name: &str) -> Option<Span> {
+        match &expr.kind {
+            ExprKind::Variable(variable) if variable.name == name && variable.indices.is_empty() => Some(expr.span),
+            _ => expr.children().find_map(|child| unindexed(child, name)),
+        }
+    }
+}

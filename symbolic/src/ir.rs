@@ -234,6 +234,10 @@ pub struct Rule {
 pub struct Graph {
     nodes: Vec<Node>,
     ids: HashMap<Node, Id>,
+    /// While set, sums, products and powers are stored as written (only numbers are folded):
+    /// the formula as its author wrote it, the reference the engine's rewrites are measured
+    /// against.
+    as_written: bool,
 }
 
 impl Graph {
@@ -251,6 +255,17 @@ impl Graph {
     pub fn id_at(&self, index: usize) -> Id {
         assert!(index < self.nodes.len(), "node {index} is not in the graph");
         Id(index as u32)
+    }
+
+    /// Build sums, products and powers as written (`true`) or canonically (`false`, the
+    /// default); returns the previous setting. See [`Graph::as_written`].
+    pub fn set_as_written(&mut self, as_written: bool) -> bool {
+        std::mem::replace(&mut self.as_written, as_written)
+    }
+
+    /// Whether sums, products and powers are built as written.
+    pub fn as_written(&self) -> bool {
+        self.as_written
     }
 
     /// Number of distinct nodes.
@@ -362,6 +377,9 @@ impl Graph {
     /// The canonical sum of `terms`: flattened, numbers folded, like terms combined
     /// (`2x + 3x` is `5x`), zeros dropped, sorted.
     pub fn sum_of(&mut self, terms: Vec<Id>) -> Id {
+        if self.as_written {
+            return self.written(terms, Node::Add, |a, b| a.checked_add(&b), Rational::zero());
+        }
         let mut flat = Vec::with_capacity(terms.len());
         for term in terms {
             match self.node(term) {
@@ -431,6 +449,9 @@ impl Graph {
     /// (`x x^2` is `x^3`, `e^a e^b` is `e^{a+b}`), ones dropped, a zero absorbing, sorted with the
     /// rational coefficient first.
     pub fn product_of(&mut self, factors: Vec<Id>) -> Id {
+        if self.as_written {
+            return self.written(factors, Node::Mul, |a, b| a.checked_mul(&b), Rational::one());
+        }
         let mut flat = Vec::with_capacity(factors.len());
         for factor in factors {
             match self.node(factor) {
@@ -512,6 +533,27 @@ impl Graph {
         }
     }
 
+    /// A sum or product as written: numbers alone are folded (exactly), nothing else moves.
+    fn written(
+        &mut self,
+        operands: Vec<Id>,
+        node: fn(Vec<Id>) -> Node,
+        fold: fn(Rational, Rational) -> Option<Rational>,
+        identity: Rational,
+    ) -> Id {
+        let numbers: Option<Vec<Rational>> = operands.iter().map(|&operand| self.rational(operand)).collect();
+        if let Some(numbers) = numbers
+            && let Some(value) = numbers.into_iter().try_fold(identity, fold)
+        {
+            return self.number(value);
+        }
+        match operands.len() {
+            0 => self.number(identity),
+            1 => operands[0],
+            _ => self.intern(node(operands)),
+        }
+    }
+
     /// `u \operatorname{sign}(u)` is `|u|` (also at 0, where both are 0).
     fn merge_sign_with_self(&mut self, factors: &mut Vec<Id>) {
         let signs: Vec<(usize, Id)> = factors
@@ -551,7 +593,7 @@ impl Graph {
         {
             return self.number(result);
         }
-        if integer_exponent.is_some() {
+        if integer_exponent.is_some() && !self.as_written {
             match self.node(base).clone() {
                 Node::Pow(inner_base, inner_exponent) => {
                     let exponent = self.mul(inner_exponent, exponent);
@@ -628,6 +670,14 @@ impl Graph {
 
     /// A comparison used as a condition.
     pub fn compare(&mut self, op: Compare, a: Id, b: Id) -> Id {
+        // A nonzero constant against 0 (`1/\ln 2 = 0`) is decided.
+        if matches!(op, Compare::Equal | Compare::NotEqual)
+            && self.is_number(b, 0)
+            && self.rational(a).is_none()
+            && crate::constant::fold(self, a).is_some_and(|value| value.to_f64() != 0.0)
+        {
+            return self.integer(i128::from(op == Compare::NotEqual));
+        }
         if let (Some(x), Some(y)) = (self.rational(a), self.rational(b)) {
             let holds = match op {
                 Compare::Less => x < y,
@@ -667,6 +717,17 @@ impl Graph {
         }
         if self.is_number(condition, 0) {
             return otherwise;
+        }
+        // Within a branch of `c`, a choice on `c` again is decided.
+        if let Node::Select { condition: inner, otherwise: inner_otherwise, .. } = *self.node(otherwise)
+            && inner == condition
+        {
+            return self.select(condition, then, inner_otherwise);
+        }
+        if let Node::Select { condition: inner, then: inner_then, .. } = *self.node(then)
+            && inner == condition
+        {
+            return self.select(condition, inner_then, otherwise);
         }
         // `select(c, a d, b d)` is `d select(c, a, b)`, and a Kronecker delta comes out of a
         // select whose other branch is 0, so that sums can eliminate it.
@@ -732,8 +793,8 @@ impl Graph {
         if self.is_number(x, 1) {
             return self.integer(0);
         }
-        if self.rational(y).is_some() {
-            // A nonzero constant: the convention at 0 cannot arise.
+        if self.rational(y).is_some() || crate::constant::fold(self, y).is_some_and(|value| value.to_f64() != 0.0) {
+            // A nonzero constant (`1/\ln 2` of `\log_2`): the convention at 0 cannot arise.
             let ln_x = self.apply(Func::Ln, x);
             return self.mul(y, ln_x);
         }

@@ -31,15 +31,17 @@
 //! assert_eq!(at_zero, 0.25);
 //! ```
 
+pub mod catalog;
 pub mod check;
 pub mod constant;
 pub mod diff;
 pub mod emit;
-mod error;
+pub mod error;
 pub mod eval;
 pub mod generate;
 pub mod ir;
 pub mod lower;
+pub mod oracle;
 pub mod output;
 pub mod print;
 pub mod simplify;
@@ -53,10 +55,22 @@ use ir::{Graph, Id, Node};
 use texgrad_grammar::{Context, Expr, Formula};
 
 /// A formula in the engine: its IR and, for formulas parsed from text, its AST.
+///
+/// Besides its root (the form that is printed and differentiated), an expression knows other
+/// forms equal to it that the engine may compute instead: the formula as written and the form
+/// before the stabiliser. [`Expression::choose_form`] picks, by measurement, the one that is
+/// emitted and evaluated.
 #[derive(Clone, Debug)]
 pub struct Expression {
     graph: Graph,
     root: Id,
+    /// The form computed (emitted, and evaluated in `f64`): the root unless the oracle chose
+    /// another.
+    computed: Id,
+    /// The form computed in `f32`, which the oracle may choose differently.
+    computed_single: Id,
+    /// Forms equal to the root, in the same graph, that the oracle may choose.
+    alternatives: Vec<Id>,
     source: Option<Formula>,
 }
 
@@ -69,8 +83,36 @@ impl Expression {
     /// Parse and lower a formula with what the caller declares, and stabilise it.
     pub fn parse_with(formula: &str, context: &Context, scope: &lower::Scope) -> Result<Expression, EngineError> {
         let mut expression = Expression::parse_naive_with(formula, context, scope)?;
-        expression.root = stabilise::stabilise(&mut expression.graph, expression.root);
-        Ok(expression)
+        let (_, scope) = Expression::with_catalog(context, scope);
+        let scope = &scope;
+        let naive = expression.root;
+        let stabilised = stabilise::stabilise(&mut expression.graph, naive);
+        let mut alternatives = vec![naive];
+        // The formula as written: what the engine's rewrites are measured against.
+        if let Some(parsed) = &expression.source {
+            let previous = expression.graph.set_as_written(true);
+            let written = lower::lower(&mut expression.graph, parsed.body(), scope);
+            expression.graph.set_as_written(previous);
+            alternatives.extend(written.ok());
+        }
+        Ok(expression.with_root(stabilised, alternatives))
+    }
+
+    /// The same graph and source with another root, computed as itself, and the alternatives
+    /// that differ from it.
+    fn with_root(mut self, root: Id, mut alternatives: Vec<Id>) -> Expression {
+        alternatives.retain(|&alternative| alternative != root);
+        alternatives.dedup();
+        self.root = root;
+        self.computed = root;
+        self.computed_single = root;
+        self.alternatives = alternatives;
+        self
+    }
+
+    fn derived(graph: Graph, root: Id, alternatives: Vec<Id>) -> Expression {
+        Expression { graph, root, computed: root, computed_single: root, alternatives: Vec::new(), source: None }
+            .with_root(root, alternatives)
     }
 
     /// Parse and lower a formula as written, without the stabiliser: the textbook form, for
@@ -79,14 +121,41 @@ impl Expression {
         Expression::parse_naive_with(formula, &Context::default(), &lower::Scope::default())
     }
 
+    /// The context and scope with the catalog's functions callable by name, unless the
+    /// formula's own names or definitions take them.
+    fn with_catalog(context: &Context, scope: &lower::Scope) -> (Context, lower::Scope) {
+        let callable = catalog::callable(context);
+        let context = context.clone().with_functions(&callable);
+        let mut scope = scope.clone();
+        for name in callable {
+            if let Some(definition) = catalog::definitions().get(name) {
+                scope.definitions.entry(name.to_owned()).or_insert_with(|| definition.clone());
+            }
+        }
+        (context, scope)
+    }
+
     fn parse_naive_with(formula: &str, context: &Context, scope: &lower::Scope) -> Result<Expression, EngineError> {
+        let (context, scope) = Expression::with_catalog(context, scope);
+        let (context, scope) = (&context, &scope);
         let parsed = texgrad_grammar::parse_with(formula, context)?;
         let mut graph = Graph::new();
         let root = lower::lower(&mut graph, parsed.body(), scope)?;
-        let expression = Expression { graph, root, source: Some(parsed) };
+        let expression = Expression {
+            graph,
+            root,
+            computed: root,
+            computed_single: root,
+            alternatives: Vec::new(),
+            source: Some(parsed),
+        };
         if let Some(parsed) = &expression.source {
             check::check_chain(parsed, &expression, scope)?;
         }
+        // A gap in a `cases` is an error wherever the formula comes from (SPEC section 5); the
+        // macros check again with the parameters' defaults.
+        let inputs: Vec<String> = expression.names().0.into_iter().collect();
+        check::check_cases_cover(&expression, &inputs, &Bindings::default())?;
         Ok(expression)
     }
 
@@ -94,12 +163,21 @@ impl Expression {
     pub fn stabilised(&self) -> Expression {
         let mut graph = self.graph.clone();
         let root = stabilise::stabilise(&mut graph, self.root);
-        Expression { graph, root, source: self.source.clone() }
+        let alternatives = self.alternatives.iter().copied().chain([self.root]).collect();
+        Expression {
+            graph,
+            root,
+            computed: root,
+            computed_single: root,
+            alternatives: Vec::new(),
+            source: self.source.clone(),
+        }
+        .with_root(root, alternatives)
     }
 
     /// An expression over an existing graph.
     pub fn from_graph(graph: Graph, root: Id) -> Expression {
-        Expression { graph, root, source: None }
+        Expression::derived(graph, root, Vec::new())
     }
 
     /// The IR graph and the root.
@@ -126,7 +204,7 @@ impl Expression {
         let derivative = diff::derivative(&mut graph, self.root, &wrt);
         let simplified = simplify::simplify(&mut graph, derivative);
         let root = stabilise::stabilise(&mut graph, simplified);
-        Ok(Expression { graph, root, source: None })
+        Ok(Expression::derived(graph, root, vec![simplified]))
     }
 
     /// The derivative with respect to `name`, computed in the graph of `alongside` (an
@@ -142,7 +220,7 @@ impl Expression {
         let derivative = diff::derivative(&mut graph, root, &wrt);
         let simplified = simplify::simplify(&mut graph, derivative);
         let root = stabilise::stabilise(&mut graph, simplified);
-        Ok(Expression { graph, root, source: None })
+        Ok(Expression::derived(graph, root, vec![simplified]))
     }
 
     /// The vector-Jacobian product of a vector output (one free index, `i`) with respect to the
@@ -165,7 +243,7 @@ impl Expression {
         let product = graph.sum(output_index, weighted);
         let simplified = simplify::simplify(&mut graph, product);
         let root = stabilise::stabilise(&mut graph, simplified);
-        Ok(Expression { graph, root, source: None })
+        Ok(Expression::derived(graph, root, Vec::new()))
     }
 
     /// The vector-Jacobian product written through the output, named `output`, instead of the
@@ -181,7 +259,7 @@ impl Expression {
         let [output_index] = self.free_indices()[..] else { return Ok(None) };
         let mut graph = product.graph;
         let root = output::vector_from_output(&mut graph, product.root, self.root, output_index, name, output);
-        Ok(root.map(|root| Expression { graph, root, source: None }))
+        Ok(root.map(|root| Expression::derived(graph, root, Vec::new())))
     }
 
     /// The derivative as a textbook derivation gives it: differentiated and simplified, without
@@ -191,7 +269,7 @@ impl Expression {
         let mut graph = self.graph.clone();
         let derivative = diff::derivative(&mut graph, self.root, &wrt);
         let root = simplify::simplify(&mut graph, derivative);
-        Ok(Expression { graph, root, source: None })
+        Ok(Expression::derived(graph, root, Vec::new()))
     }
 
     /// The derivative with respect to the scalar input `input` written through the function's
@@ -200,7 +278,7 @@ impl Expression {
     pub fn derivative_from_output(&self, input: &str, output: &str) -> Option<Expression> {
         let mut graph = self.graph.clone();
         let root = output::derivative_from_output(&mut graph, self.root, input, output)?;
-        Some(Expression { graph, root, source: None })
+        Some(Expression::derived(graph, root, Vec::new()))
     }
 
     /// What `name` refers to in this formula, for differentiation.
@@ -299,14 +377,56 @@ impl Expression {
         print::text(&self.graph, self.root)
     }
 
+    /// The form computed in `f64` (see [`Self::choose_form`]) as plain text.
+    pub fn computed_text(&self) -> String {
+        print::text(&self.graph, self.computed)
+    }
+
     /// The value in `f64` (for a vector output, bind its free index with [`Self::evaluate_at`]).
     pub fn evaluate(&self, bindings: &Bindings) -> Result<f64, EngineError> {
-        eval::evaluate(&self.graph, self.root, bindings, &HashMap::new())
+        eval::evaluate(&self.graph, self.computed, bindings, &HashMap::new())
     }
 
     /// The value with the free indices bound (`i = 2`).
     pub fn evaluate_at(&self, bindings: &Bindings, indices: &HashMap<char, usize>) -> Result<f64, EngineError> {
-        eval::evaluate(&self.graph, self.root, bindings, indices)
+        eval::evaluate(&self.graph, self.computed, bindings, indices)
+    }
+
+    /// The form computed in `f64`: the root, or the form [`Self::choose_form`] chose.
+    pub fn computed(&self) -> Id {
+        self.computed
+    }
+
+    /// The form computed in `f32`.
+    pub fn computed_single(&self) -> Id {
+        self.computed_single
+    }
+
+    /// Choose, by measurement, the form to compute (emit and evaluate) in each type among the
+    /// root and the equal forms the engine kept (the formula as written, the form before the
+    /// stabiliser): the root unless the oracle shows it less accurate than another in that type
+    /// somewhere on the grid of `input`, the other names bound as in `bindings`. Expressions
+    /// with vector inputs keep their root.
+    pub fn choose_form(&mut self, input: &str, bindings: &Bindings) -> oracle::Choice {
+        let choice = oracle::choose(&self.graph, self.root, &self.alternatives, input, bindings);
+        self.computed = choice.double;
+        self.computed_single = choice.single;
+        choice
+    }
+
+    /// The forms the oracle may choose from: the root first, then the alternatives.
+    pub fn forms(&self) -> Vec<Id> {
+        std::iter::once(self.root).chain(self.alternatives.iter().copied()).collect()
+    }
+
+    /// The same expression computed as `form` (one of [`Self::forms`]).
+    pub fn computed_as(&self, form: Id) -> Expression {
+        let mut expression = self.clone();
+        if self.forms().contains(&form) {
+            expression.computed = form;
+            expression.computed_single = form;
+        }
+        expression
     }
 
     /// The code computing this expression and, sharing their common subexpressions, the others
@@ -322,13 +442,41 @@ impl Expression {
         all.extend(together_with.iter().copied());
         let largest = all.iter().max_by_key(|expression| expression.graph.len()).copied().unwrap_or(self);
         for expression in &all {
-            let root = expression.root;
-            if root.index() >= largest.graph.len() || largest.graph.node(root) != expression.graph.node(root) {
-                return Err(EngineError::new("expressions emitted together must be derived from one another"));
+            for root in [expression.computed, expression.computed_single] {
+                if root.index() >= largest.graph.len() || largest.graph.node(root) != expression.graph.node(root) {
+                    return Err(EngineError::new("expressions emitted together must be derived from one another"));
+                }
             }
         }
-        let roots: Vec<Id> = all.iter().map(|expression| expression.root).collect();
-        emit::emit(&largest.graph, &roots, options)
+        let doubles: Vec<Id> = all.iter().map(|expression| expression.computed).collect();
+        let singles: Vec<Id> = all.iter().map(|expression| expression.computed_single).collect();
+        if singles == doubles {
+            return emit::emit(&largest.graph, &doubles, options);
+        }
+        // The oracle chose other forms for `f32`: both bodies, and the one for the type at hand
+        // (the branch is on a constant of the monomorphised function, so only one is compiled in).
+        let (single, double) =
+            (emit::emit(&largest.graph, &singles, options)?, emit::emit(&largest.graph, &doubles, options)?);
+        let names: Vec<proc_macro2::TokenStream> = (0..all.len())
+            .map(|position| {
+                let name = quote::format_ident!("texgrad_result_{position}");
+                quote::quote!(#name)
+            })
+            .collect();
+        let pattern = emit::tuple(&names);
+        let (single_statements, single_results) = (&single.statements, emit::tuple(&single.results));
+        let (double_statements, double_results) = (&double.statements, emit::tuple(&double.results));
+        let float = &options.float_type;
+        let statements = quote::quote! {
+            let #pattern = if ::core::mem::size_of::<#float>() == 4 {
+                #single_statements
+                #single_results
+            } else {
+                #double_statements
+                #double_results
+            };
+        };
+        Ok(emit::Emitted { statements, results: names })
     }
 
     /// A generic Rust function computing this expression and, sharing their common
@@ -352,9 +500,10 @@ impl Expression {
         let body = emit::tuple(&emitted.results);
         let output = emit::tuple(&vec![float.clone(); emitted.results.len()]);
         Ok(quote::quote! {
-            // Literals are correctly rounded constants (clippy would ask for `FRAC_1_SQRT_2`), and
-            // the emitter brackets every operation rather than track precedence.
-            #[allow(unused_parens, clippy::double_parens, clippy::approx_constant)]
+            // Literals are correctly rounded constants (clippy would ask for `FRAC_1_SQRT_2`), the
+            // emitter brackets every operation rather than track precedence, and a family of
+            // functions computed together (`tanh` with `sech^2`) may have a member unused.
+            #[allow(unused_parens, unused_variables, clippy::double_parens, clippy::approx_constant)]
             #visibility fn #name<#float: #float_trait>(#(#parameters),*) -> #output {
                 #statements
                 #body
@@ -364,6 +513,6 @@ impl Expression {
 
     /// Distinct operations after sharing (leaves are free).
     pub fn operation_count(&self) -> usize {
-        self.graph.operation_count(&[self.root])
+        self.graph.operation_count(&[self.computed])
     }
 }

@@ -14,6 +14,8 @@ use crate::ir::{Compare, Constant, Func, Graph, Id, Rational};
 pub struct Definition {
     /// Input names, in call order.
     pub inputs: Vec<String>,
+    /// Parameters and the values a call by name gives them (the catalog's defaults).
+    pub parameters: Vec<(String, f64)>,
     /// The defining expression.
     pub body: Expr,
 }
@@ -38,6 +40,18 @@ pub struct ValueName {
     pub input: String,
     /// The function's value, lowered.
     pub value: Id,
+}
+
+/// An `f64` as an exact rational where it is one with a small denominator (`0.25`, `1`), else
+/// as the float itself.
+fn number(graph: &mut Graph, value: f64) -> Id {
+    for shift in 0..=60 {
+        let scaled = value * f64::from(2u32).powi(shift);
+        if scaled.fract() == 0.0 && scaled.abs() < 2f64.powi(100) {
+            return graph.number(crate::ir::Rational::new(scaled as i128, 1i128 << shift));
+        }
+    }
+    graph.float(value)
 }
 
 /// Lower `expr` into `graph`.
@@ -119,6 +133,9 @@ fn lower_at_depth(graph: &mut Graph, expr: &Expr, scope: &Scope, depth: usize) -
             for (input, argument) in definition.inputs.iter().zip(arguments) {
                 let argument = recurse(graph, argument)?;
                 inner.bindings.insert(input.clone(), argument);
+            }
+            for (parameter, value) in &definition.parameters {
+                inner.bindings.insert(parameter.clone(), number(graph, *value));
             }
             lower_at_depth(graph, &definition.body, &inner, depth + 1)?
         }

@@ -17,6 +17,7 @@
 //! | `erfc` | `c + c \operatorname{erf}(z)` → `c \operatorname{erfc}(-z)` | cancellation for `z ≪ 0` (GELU at -10) |
 //! | `tanh-complement` | `c + c \tanh u` → `2c σ(2u)` | cancellation for `u ≪ 0` (tanh-GELU at -10) |
 //! | `sigmoid-complement` | `c - c σ(u)` → `c σ(-u)` | `1 - σ(40)` rounds to 0 |
+//! | `sigmoid-difference` | `c r σ(u) - c r σ(-u)` → `c r \tanh(u/2)` | cancellation near 0 (σ'' at `10^{-28}`) |
 //! | `sech-complement` | `c - c / \cosh^2 u` → `c \tanh^2 u` | cancellation near 0 (tanhshrink' at `10^{-5}`) |
 //! | `sinh-over-cosh` | `\sinh u / \cosh^k u` → `\tanh u / \cosh^{k-1} u` | `∞/∞` for `|u| > 710` (tanh'') |
 //! | `log-cosh` | `\ln \cosh u` → `|u| + ln_1p(e^{-2|u|}) - \ln 2` | `\cosh 1000` overflows |
@@ -24,6 +25,12 @@
 //! | `log-sum-exp` | `\ln \sum_j e^{u_j}` → max-subtracted log-sum-exp | `e^{10^4}` overflows |
 //! | `softmax` | `e^{a} / \sum_j e^{u_j}` → `e^{a - LSE}` | `∞/∞` for logits of `10^4` |
 //! | `xlogy` | `y \ln x` → 0 where `y = 0` | `0 \ln 0 = 0 · (-∞) = NaN` |
+//! | `log-sum-exp-terms` | `\ln(c_1 e^{a_1} + c_2 e^{a_2} + ...)` → `a_1 + \ln c_1 + softplus(a_2 + \ln c_2 - a_1 - \ln c_1) + ...` | `\ln(e^x + e^{2x})` at 800 is `\ln ∞` |
+//! | `cos-complement` | `c - c \cos u` → `2c \sin^2(u/2)` | cancellation near 0 (`1 - \cos 10^{-12}` is 0) |
+//! | `cosh-complement` | `c \cosh u - c` → `2c \sinh^2(u/2)` | cancellation near 0 |
+//! | `xlog1py` | `y \ln_{1p}(x)` → 0 where `y = 0` | `0 \ln 0 = NaN` in binary cross-entropy at `y = \hat{y} = 1`, and in its gradient |
+//! | `conjugate-sqrt` | `\sqrt{a} - \sqrt{b}` → `(a - b)/(\sqrt{a} + \sqrt{b})` where `a - b` cancels exactly | `\sqrt{x+1} - \sqrt{x}` at 10^8 keeps 8 digits |
+//! | `common-power` | `a t^{p} + b t^{p-k}` → `(a t^k + b) t^{p-k}` expanded, where the numerator cancels exactly | `(x^2/\sqrt{1+x^4})'` at 10^8 is 0, not 2e-40 |
 //! | `series-near-zero` | `u - \tanh u` (and `\sin`, `\sinh`, `\arctan`) → its Taylor series for `|u| < 0.1` ([`crate::ir::Node::NearZero`]) | cancellation: `x - \tanh x` at `10^{-6}` is 0 |
 
 use std::collections::HashMap;
@@ -36,6 +43,7 @@ pub const RULES: &[Rule] = &[
     Rule { name: "sigmoid-times-exp", apply: sigmoid_times_exp },
     Rule { name: "tanh-quotient", apply: tanh_quotient },
     Rule { name: "softplus", apply: softplus },
+    Rule { name: "log-sum-exp-terms", apply: log_sum_exp_terms },
     Rule { name: "log-sigmoid", apply: log_sigmoid },
     Rule { name: "log-sum-exp", apply: log_sum_exp },
     Rule { name: "log-of-quotient", apply: log_of_quotient },
@@ -44,12 +52,18 @@ pub const RULES: &[Rule] = &[
     Rule { name: "erfc", apply: erfc },
     Rule { name: "tanh-complement", apply: tanh_complement },
     Rule { name: "sigmoid-complement", apply: sigmoid_complement },
+    Rule { name: "sigmoid-difference", apply: sigmoid_difference },
     Rule { name: "sech-complement", apply: sech_complement },
+    Rule { name: "cos-complement", apply: cos_complement },
+    Rule { name: "cosh-complement", apply: cosh_complement },
     Rule { name: "sinh-over-cosh", apply: sinh_over_cosh },
     Rule { name: "log-cosh", apply: log_cosh },
     Rule { name: "softmax", apply: softmax },
     Rule { name: "xlogy", apply: xlogy },
+    Rule { name: "xlog1py", apply: xlog1py },
     Rule { name: "series-near-zero", apply: series_near_zero },
+    Rule { name: "conjugate-sqrt", apply: conjugate_sqrt },
+    Rule { name: "common-power", apply: common_power },
 ];
 
 /// `id` with every rule applied bottom-up until none applies.
@@ -433,7 +447,7 @@ fn xlogy(graph: &mut Graph, id: Id) -> Option<Id> {
             Node::Apply(Func::Ln, x) => {
                 let y = graph.product_of(others(position));
                 // A constant coefficient is never 0: `c \ln x` stays as it is.
-                if graph.rational(y).is_some() {
+                if crate::constant::fold(graph, y).is_some() {
                     return None;
                 }
                 return Some(graph.xlogy(y, x));
@@ -508,6 +522,360 @@ fn series_near_zero(graph: &mut Graph, id: Id) -> Option<Id> {
             .collect();
         let series = graph.sum_of(series_terms);
         return Some(graph.near_zero(u, series, id));
+    }
+    None
+}
+
+/// `c - c \cos u` (and `c \cos u - c`): the half-angle form `2c \sin^2(u/2)`, whose terms
+/// do not cancel near `u = 0`.
+fn cos_complement(graph: &mut Graph, id: Id) -> Option<Id> {
+    let (coefficient, u, constant, others) = scaled_pair(graph, id, Func::Cos)?;
+    (coefficient == -constant).then_some(())?;
+    Some(half_angle_square(graph, Func::Sin, u, constant, others))
+}
+
+/// `c \cosh u - c`: the half-argument form `2c \sinh^2(u/2)`, whose terms do not cancel near
+/// `u = 0`.
+fn cosh_complement(graph: &mut Graph, id: Id) -> Option<Id> {
+    let (coefficient, u, constant, others) = scaled_pair(graph, id, Func::Cosh)?;
+    (coefficient == -constant).then_some(())?;
+    Some(half_angle_square(graph, Func::Sinh, u, coefficient, others))
+}
+
+/// `others + 2 scale f(u/2)^2`.
+fn half_angle_square(graph: &mut Graph, func: Func, u: Id, scale: Rational, mut others: Vec<Id>) -> Id {
+    let half = graph.number(Rational::new(1, 2));
+    let half_u = graph.mul(half, u);
+    let applied = graph.apply(func, half_u);
+    let two = graph.integer(2);
+    let square = graph.pow(applied, two);
+    let scale = graph.number(scale * Rational::from_integer(2));
+    others.push(graph.mul(scale, square));
+    graph.sum_of(others)
+}
+
+/// A term as its rational coefficient, its square-root factor's radicand (if it has one) and
+/// its other factors.
+fn with_square_root(graph: &mut Graph, term: Id) -> Option<(Rational, Id, Vec<Id>)> {
+    let (coefficient, rest) = graph.split_coefficient(term);
+    let mut rest = factors(graph, rest);
+    let position = rest.iter().position(|&factor| match graph.node(factor) {
+        Node::Pow(_, exponent) => graph.rational(*exponent) == Some(Rational::new(1, 2)),
+        _ => false,
+    })?;
+    let Node::Pow(radicand, _) = graph.node(rest.remove(position)).clone() else { return None };
+    Some((coefficient, radicand, rest))
+}
+
+/// `conjugate-sqrt`: `c r \sqrt{a} - c r \sqrt{b}` is `c r (a - b) / (\sqrt{a} + \sqrt{b})`
+/// where `a - b` is simpler than `a` and `b` (terms cancel exactly: `\sqrt{x + 1} - \sqrt{x}` is
+/// `1 / (\sqrt{x + 1} + \sqrt{x})`), so that the difference is never taken of two nearly equal
+/// roots.
+fn conjugate_sqrt(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Add(terms) = graph.node(id).clone() else { return None };
+    let roots: Vec<Option<(Rational, Id, Vec<Id>)>> = terms.iter().map(|&term| with_square_root(graph, term)).collect();
+    for (first, found) in roots.iter().enumerate() {
+        let Some((c, a, rest)) = found else { continue };
+        if *c.numer() < 0 {
+            continue;
+        }
+        for (second, other) in roots.iter().enumerate() {
+            let Some((d, b, other_rest)) = other else { continue };
+            if first == second || *d != -*c || other_rest != rest || a == b {
+                continue;
+            }
+            let difference = graph.sub(*a, *b);
+            if graph.operation_count(&[difference]) >= graph.operation_count(&[*a, *b]) {
+                continue;
+            }
+            let half = graph.number(Rational::new(1, 2));
+            let (root_a, root_b) = (graph.pow(*a, half), graph.pow(*b, half));
+            let denominator = graph.add(root_a, root_b);
+            let quotient = graph.div(difference, denominator);
+            let mut product = rest.clone();
+            product.push(graph.number(*c));
+            product.push(quotient);
+            let mut others: Vec<Id> = terms
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| *index != first && *index != second)
+                .map(|(_, &term)| term)
+                .collect();
+            others.push(graph.product_of(product));
+            return Some(graph.sum_of(others));
+        }
+    }
+    None
+}
+
+/// The factor `t^p` of a term with `t` a sum and `p` rational: `(position, t, p)`.
+fn power_of_sum(graph: &Graph, term: Id) -> Vec<(usize, Id, Rational)> {
+    factors(graph, term)
+        .iter()
+        .enumerate()
+        .filter_map(|(position, &factor)| match graph.node(factor) {
+            Node::Pow(base, exponent) if matches!(graph.node(*base), Node::Add(_)) => {
+                Some((position, *base, graph.rational(*exponent)?))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `common-power`: terms over powers of one sum `t` whose exponents differ by integers,
+/// combined over the lowest power, where the numerator then cancels exactly:
+/// `2x t^{-1/2} - 2x^5 t^{-3/2}` with `t = 1 + x^4` is `(2x t - 2x^5) t^{-3/2} = 2x t^{-3/2}`.
+/// Apart, the two terms cancel to all their digits for large `x`.
+fn common_power(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Add(terms) = graph.node(id).clone() else { return None };
+    let powers: Vec<Vec<(usize, Id, Rational)>> = terms.iter().map(|&term| power_of_sum(graph, term)).collect();
+    let bases: Vec<Id> = powers.iter().flatten().map(|(_, base, _)| *base).collect();
+    for &base in &bases {
+        // The terms with a power of `base`, and the terms that are not over it at all.
+        let mut over: Vec<(usize, Rational, usize)> = Vec::new();
+        for (term, found) in powers.iter().enumerate() {
+            if let Some(&(position, _, exponent)) = found.iter().find(|(_, found, _)| *found == base) {
+                over.push((term, exponent, position));
+            }
+        }
+        if over.len() < 2 {
+            continue;
+        }
+        let lowest = over.iter().map(|(_, exponent, _)| *exponent).min()?;
+        if over.iter().any(|(_, exponent, _)| !(*exponent - lowest).is_integer() || *exponent - lowest > 4.into()) {
+            continue;
+        }
+        if !over.iter().any(|(_, exponent, _)| *exponent < 0.into() || !exponent.is_integer()) {
+            continue;
+        }
+        let mut numerators = Vec::new();
+        for &(term, exponent, position) in &over {
+            let mut rest = factors(graph, terms[term]);
+            let shift = graph.number(exponent - lowest);
+            rest[position] = graph.pow(base, shift);
+            numerators.push(graph.product_of(rest));
+        }
+        let numerator = graph.sum_of(numerators.clone());
+        let Some(expanded) = expand(graph, numerator, 64) else { continue };
+        if graph.operation_count(&[expanded]) >= graph.operation_count(&numerators) {
+            continue;
+        }
+        let lowest = graph.number(lowest);
+        let power = graph.pow(base, lowest);
+        let combined = graph.mul(expanded, power);
+        let mut others: Vec<Id> = terms
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !over.iter().any(|(term, _, _)| term == index))
+            .map(|(_, &term)| term)
+            .collect();
+        others.push(combined);
+        return Some(graph.sum_of(others));
+    }
+    None
+}
+
+/// The expanded form of a polynomial expression: products distributed over sums, small
+/// integer powers of sums multiplied out; `None` if it would have more than `limit` terms.
+pub fn expand(graph: &mut Graph, id: Id, limit: usize) -> Option<Id> {
+    let terms = expanded_terms(graph, id, limit)?;
+    Some(graph.sum_of(terms))
+}
+
+fn expanded_terms(graph: &mut Graph, id: Id, limit: usize) -> Option<Vec<Id>> {
+    match graph.node(id).clone() {
+        Node::Add(terms) => {
+            let mut all = Vec::new();
+            for term in terms {
+                all.extend(expanded_terms(graph, term, limit)?);
+                if all.len() > limit {
+                    return None;
+                }
+            }
+            Some(all)
+        }
+        Node::Mul(factors) => {
+            let mut products = vec![graph.integer(1)];
+            for factor in factors {
+                let parts = expanded_terms(graph, factor, limit)?;
+                if products.len() * parts.len() > limit {
+                    return None;
+                }
+                let mut next = Vec::with_capacity(products.len() * parts.len());
+                for &product in &products {
+                    for &part in &parts {
+                        next.push(graph.mul(product, part));
+                    }
+                }
+                products = next;
+            }
+            Some(products)
+        }
+        Node::Pow(base, exponent) if matches!(graph.node(base), Node::Add(_)) => match graph.rational(exponent) {
+            Some(value) if value.is_integer() && (2..=4).contains(value.numer()) => {
+                let parts = expanded_terms(graph, base, limit)?;
+                let mut products = parts.clone();
+                for _ in 1..*value.numer() {
+                    if products.len() * parts.len() > limit {
+                        return None;
+                    }
+                    let mut next = Vec::with_capacity(products.len() * parts.len());
+                    for &product in &products {
+                        for &part in &parts {
+                            next.push(graph.mul(product, part));
+                        }
+                    }
+                    products = next;
+                }
+                Some(products)
+            }
+            _ => Some(vec![id]),
+        },
+        _ => Some(vec![id]),
+    }
+}
+
+/// `log-sum-exp-terms`: the logarithm of an explicit sum of exponentials and positive
+/// constants, `\ln(c_1 e^{a_1} + c_2 e^{a_2} + ...)`, as `L_1 = a_1 + \ln c_1`, `L_{k+1} = L_k +
+/// softplus(a_{k+1} + \ln c_{k+1} - L_k)`: no exponential of a large argument is ever taken
+/// (`\ln(e^x + e^{2x})` at 800 is `x + softplus(x)` = 1600, not `\ln ∞`).
+fn log_sum_exp_terms(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Apply(Func::Ln, argument) = graph.node(id).clone() else { return None };
+    let Node::Add(terms) = graph.node(argument).clone() else { return None };
+    let mut exponents = Vec::new();
+    let mut any_variable = false;
+    for term in terms {
+        let (coefficient, rest) = graph.split_coefficient(term);
+        if *coefficient.numer() <= 0 {
+            return None;
+        }
+        let exponent = match graph.node(rest) {
+            Node::Apply(Func::Exp, exponent) => {
+                any_variable = true;
+                *exponent
+            }
+            Node::Number(value) if *value == Rational::from_integer(1) => graph.integer(0),
+            _ => return None,
+        };
+        exponents.push((coefficient, exponent));
+    }
+    if !any_variable || exponents.len() < 2 {
+        return None;
+    }
+    let mut shifted = exponents.into_iter().map(|(coefficient, exponent)| {
+        if coefficient == Rational::from_integer(1) {
+            exponent
+        } else {
+            let coefficient = graph.number(coefficient);
+            let logarithm = graph.apply(Func::Ln, coefficient);
+            graph.add(exponent, logarithm)
+        }
+    });
+    let first = shifted.next()?;
+    let rest: Vec<Id> = shifted.collect();
+    let mut total = first;
+    for exponent in rest {
+        let gap = graph.sub(exponent, total);
+        let softplus = graph.apply(Func::Softplus, gap);
+        total = graph.add(total, softplus);
+    }
+    Some(total)
+}
+
+/// `xlog1py`: `y \ln_{1p}(x)` is 0 where `y = 0` and `x = -1` (binary cross-entropy's
+/// `(1 - y) \ln(1 - \hat{y})` at `y = \hat{y} = 1`), and so are its derivatives, as the
+/// derivative of a choice is the choice of derivatives; where only `y` is 0 the formula itself
+/// is finite.
+fn xlog1py(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Mul(factors) = graph.node(id).clone() else { return None };
+    let position = factors.iter().position(|&factor| matches!(graph.node(factor), Node::Apply(Func::Ln1p, _)))?;
+    let others: Vec<Id> =
+        factors.iter().enumerate().filter(|(index, _)| *index != position).map(|(_, &factor)| factor).collect();
+    let y = graph.product_of(others);
+    // A constant coefficient is never 0.
+    if crate::constant::fold(graph, y).is_some() {
+        return None;
+    }
+    let Node::Apply(_, x) = *graph.node(factors[position]) else { return None };
+    let zero = graph.integer(0);
+    let y_is_zero = graph.compare(crate::ir::Compare::Equal, y, zero);
+    // `-\hat{y} = -1` is `\hat{y} = 1`.
+    let (scale, rest) = graph.split_coefficient(x);
+    let at = graph.number(-scale.recip());
+    let log_of_zero = graph.compare(crate::ir::Compare::Equal, rest, at);
+    let both = graph.and(vec![y_is_zero, log_of_zero]);
+    Some(graph.select(both, zero, id))
+}
+
+/// A term as its rational coefficient and its factors with their rational exponents.
+fn powers_of(graph: &mut Graph, term: Id) -> (Rational, Vec<(Id, Rational)>) {
+    let (coefficient, rest) = graph.split_coefficient(term);
+    let powers = factors(graph, rest)
+        .into_iter()
+        .filter(|&factor| graph.rational(factor) != Some(Rational::from_integer(1)))
+        .map(|factor| match graph.node(factor) {
+            Node::Pow(base, exponent) if graph.rational(*exponent).is_some() => {
+                (*base, graph.rational(*exponent).unwrap_or_else(|| Rational::from_integer(1)))
+            }
+            _ => (factor, Rational::from_integer(1)),
+        })
+        .collect();
+    (coefficient, powers)
+}
+
+/// `sigmoid-difference`: `c r σ(u) - c r σ(-u)` is `c r \tanh(u/2)`, for any common factor `r`
+/// (the sigmoid's second derivative `σ(x)σ(-x)^2 - σ(-x)σ(x)^2`): apart, the two sigmoids are
+/// both near 1/2 at small `u` and their difference loses every digit.
+fn sigmoid_difference(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Add(terms) = graph.node(id).clone() else { return None };
+    let split: Vec<(Rational, Vec<(Id, Rational)>)> = terms.iter().map(|&term| powers_of(graph, term)).collect();
+    for (first, (c, a)) in split.iter().enumerate() {
+        for (second, (d, b)) in split.iter().enumerate() {
+            if first == second || *d != -*c {
+                continue;
+            }
+            // The factors of `a` over those of `b`: exactly σ(u) / σ(-u).
+            let mut ratio: Vec<(Id, Rational)> = a.clone();
+            for (base, exponent) in b {
+                match ratio.iter_mut().find(|(existing, _)| existing == base) {
+                    Some((_, total)) => *total -= *exponent,
+                    None => ratio.push((*base, -*exponent)),
+                }
+            }
+            ratio.retain(|(_, exponent)| *exponent != Rational::from_integer(0));
+            ratio.sort_by_key(|(_, exponent)| std::cmp::Reverse(*exponent));
+            let [(up, one), (down, minus_one)] = ratio[..] else { continue };
+            if one != Rational::from_integer(1) || minus_one != Rational::from_integer(-1) {
+                continue;
+            }
+            let (Node::Apply(Func::Sigmoid, u), Node::Apply(Func::Sigmoid, v)) = (graph.node(up), graph.node(down))
+            else {
+                continue;
+            };
+            let (u, v) = (*u, *v);
+            if graph.neg(u) != v {
+                continue;
+            }
+            // The common factor: `a` without σ(u).
+            let mut common: Vec<Id> = Vec::new();
+            for (base, exponent) in a {
+                let exponent = if *base == up { *exponent - Rational::from_integer(1) } else { *exponent };
+                let exponent = graph.number(exponent);
+                common.push(graph.pow(*base, exponent));
+            }
+            let half = graph.number(Rational::new(1, 2));
+            let half_u = graph.mul(half, u);
+            common.push(graph.apply(Func::Tanh, half_u));
+            common.push(graph.number(*c));
+            let mut others: Vec<Id> = terms
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| *index != first && *index != second)
+                .map(|(_, &term)| term)
+                .collect();
+            others.push(graph.product_of(common));
+            return Some(graph.sum_of(others));
+        }
     }
     None
 }

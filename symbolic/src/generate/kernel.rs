@@ -66,9 +66,14 @@ pub fn vector_rank(definition: &Definition, expression: &Expression) -> Outcome<
     let (scalars, vectors) = expression.names();
     for input in &definition.inputs {
         if scalars.contains(input) {
+            let message = format!("the input `{input}` is used without an index");
+            let span = expression.source().and_then(|source| crate::error::locate::unindexed(source, input));
+            let error = match span {
+                Some(span) => EngineError::at(span, message),
+                None => EngineError::new(message),
+            };
             return Err(at_formula(
-                EngineError::new(format!("the input `{input}` is used without an index"))
-                    .with_hint(format!("index it, as in {input}_i; scalars are parameters, after `;`")),
+                error.with_hint(format!("index it, as in {input}_i; scalars are parameters, after `;`")),
             ));
         }
     }

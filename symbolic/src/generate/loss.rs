@@ -21,11 +21,14 @@ pub fn items(
     options: &EmitOptions,
 ) -> Outcome<(TokenStream, Vec<(String, String)>)> {
     let rank = vector_rank(definition, expression)?;
-    if !expression.free_indices().is_empty() {
-        return Err(at_formula(
-            EngineError::new("a loss is a number: every index must be summed over")
-                .with_hint(r"sum over the index: \frac{1}{n}\sum_i ..."),
-        ));
+    if let Some(&index) = expression.free_indices().first() {
+        let message = format!("a loss is a number: the index `{index}` is not summed over");
+        let span = expression.source().and_then(|source| crate::error::locate::free_index(source, index));
+        let error = match span {
+            Some(span) => EngineError::at(span, message),
+            None => EngineError::new(message),
+        };
+        return Err(at_formula(error.with_hint(format!(r"sum over it: \frac{{1}}{{n}}\sum_{index} ..."))));
     }
     if definition.inputs.iter().chain(definition.parameters.iter().map(|(name, _)| name)).any(|name| name == "out") {
         return Err((

@@ -211,6 +211,7 @@ fn generate_one(
     check::check_cases_cover(&expression, &definition.inputs, &defaults).map_err(at_formula)?;
     let lowered = lower::Definition {
         inputs: definition.inputs.clone(),
+        parameters: Vec::new(),
         body: expression.source().cloned().expect("parsed from text"),
     };
     let options = &EmitOptions { visibility: definition.visibility.clone(), ..options.clone() };

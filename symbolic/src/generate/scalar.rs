@@ -40,7 +40,14 @@ pub fn items(
             .map_err(|error| (Place::Claim, error))?;
     }
     let parameters = parameter_type(definition, expression, options);
-    let generator = Generator { definition, expression, options, parameters: &parameters };
+    // One input: each function is computed in the form the oracle measures most accurate along
+    // it, the parameters at their defaults.
+    let mut chosen = expression.clone();
+    if single {
+        chosen.choose_form(&definition.inputs[0], defaults);
+    }
+    let expression = &chosen;
+    let generator = Generator { definition, expression, options, parameters: &parameters, defaults };
 
     // The derivative with respect to every input and parameter. A declared name the formula does
     // not use has derivative 0; any other failure is an error of its own.
@@ -56,6 +63,11 @@ pub fn items(
             zero(alongside)
         };
         partials.push((argument.clone(), derivative));
+    }
+    if single {
+        for (_, partial) in &mut partials {
+            partial.choose_form(&definition.inputs[0], defaults);
+        }
     }
     let mut tokens = TokenStream::new();
     let mut derivatives = Vec::new();
@@ -82,6 +94,8 @@ struct Generator<'a> {
     expression: &'a Expression,
     options: &'a EmitOptions,
     parameters: &'a ParameterType,
+    /// The parameters' defaults, where the oracle measures forms.
+    defaults: &'a Bindings,
 }
 
 impl Generator<'_> {
@@ -175,7 +189,8 @@ impl Generator<'_> {
         let name = &definition.name;
         let input = &definition.inputs[0];
         let first = &partials[0].1;
-        let second = first.derivative(input).map_err(at_formula)?;
+        let mut second = first.derivative(input).map_err(at_formula)?;
+        second.choose_form(input, self.defaults);
         let mut tokens = TokenStream::new();
 
         // The plain functions.

@@ -46,7 +46,8 @@ impl Precise {
     /// Not a number.
     pub const NAN: Precise = Precise { class: Class::NaN, negative: false, exponent: 0, mantissa: [0; LIMBS] };
     /// +∞.
-    pub const INFINITY: Precise = Precise { class: Class::Infinite, negative: false, exponent: 0, mantissa: [0; LIMBS] };
+    pub const INFINITY: Precise =
+        Precise { class: Class::Infinite, negative: false, exponent: 0, mantissa: [0; LIMBS] };
 
     /// 1.
     pub fn one() -> Precise {
@@ -124,6 +125,7 @@ impl Precise {
     }
 
     /// `-self`.
+    #[allow(clippy::should_implement_trait)] // by value, like the other operations here
     pub fn neg(self) -> Precise {
         if self.class == Class::NaN { self } else { Precise { negative: !self.negative, ..self } }
     }
@@ -153,7 +155,7 @@ impl Precise {
 
     /// Round to `precision` bits for a format whose normal numbers have orders `[min_order,
     /// max_order]`; the result is exactly representable in the format, returned as `f64`.
-    fn to_binary(&self, precision: i64, min_order: i64, max_order: i64) -> f64 {
+    fn to_binary(self, precision: i64, min_order: i64, max_order: i64) -> f64 {
         let sign = if self.negative { -1.0 } else { 1.0 };
         match self.class {
             Class::NaN => return f64::NAN,
@@ -218,7 +220,8 @@ impl Precise {
             (_, Class::Zero) => return *self,
             _ => {}
         }
-        let (large, small) = if self.compare_magnitude(other) == Ordering::Less { (other, self) } else { (self, other) };
+        let (large, small) =
+            if self.compare_magnitude(other) == Ordering::Less { (other, self) } else { (self, other) };
         let gap = large.exponent - small.exponent;
         if gap > 256 + 64 {
             return *large;
@@ -274,7 +277,8 @@ impl Precise {
         for i in 0..LIMBS {
             let mut carry: u128 = 0;
             for j in 0..LIMBS {
-                let current = u128::from(product[i + j]) + u128::from(self.mantissa[i]) * u128::from(other.mantissa[j]) + carry;
+                let current =
+                    u128::from(product[i + j]) + u128::from(self.mantissa[i]) * u128::from(other.mantissa[j]) + carry;
                 product[i + j] = current as u64;
                 carry = current >> 64;
             }
@@ -325,9 +329,25 @@ impl Precise {
         self.mul(&other.recip())
     }
 
-    /// `self / n` for a small integer.
+    /// `self / divisor` for a nonzero integer, by long division of the limbs (the series'
+    /// terms divide by small integers; a full division would cost ten multiplications).
     fn div_u64(&self, divisor: u64) -> Precise {
-        self.div(&Precise::from_u64(divisor))
+        if self.class != Class::Finite || divisor == 0 {
+            return self.div(&Precise::from_u64(divisor));
+        }
+        let dividend = [0, self.mantissa[0], self.mantissa[1], self.mantissa[2], self.mantissa[3]];
+        let mut quotient = [0u64; 5];
+        let mut remainder: u128 = 0;
+        for position in (0..5).rev() {
+            let current = (remainder << 64) | u128::from(dividend[position]);
+            quotient[position] = (current / u128::from(divisor)) as u64;
+            remainder = current % u128::from(divisor);
+        }
+        if remainder != 0 {
+            quotient[0] |= 1;
+        }
+        let shift = leading_zeros_wide(quotient);
+        round_wide(self.negative, self.exponent - i64::from(shift), shift_left_wide(quotient, shift))
     }
 
     /// `√self`.
@@ -363,6 +383,45 @@ impl Precise {
             exponent >>= 1;
         }
         if n < 0 { result.recip() } else { result }
+    }
+
+    /// A decimal number (`-1.25e-3`, `inf`, `-inf`, `nan`), rounded to 256 bits; `None` if the
+    /// text is not one.
+    pub fn parse(text: &str) -> Option<Precise> {
+        let text = text.trim();
+        let (negative, unsigned) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let magnitude = match unsigned {
+            "inf" | "infinity" => Precise::INFINITY,
+            "nan" => return Some(Precise::NAN),
+            _ => {
+                let (digits, exponent) = match unsigned.split_once(['e', 'E']) {
+                    Some((digits, exponent)) => (digits, exponent.parse::<i64>().ok()?),
+                    None => (unsigned, 0),
+                };
+                let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+                if whole.is_empty() && fraction.is_empty() {
+                    return None;
+                }
+                let ten = Precise::from_u64(10);
+                let mut value = Precise::ZERO;
+                for digit in whole.chars().chain(fraction.chars()) {
+                    let digit = digit.to_digit(10)?;
+                    value = value.mul(&ten).add(&Precise::from_u64(u64::from(digit)));
+                }
+                let power = exponent.checked_sub(i64::try_from(fraction.len()).ok()?)?;
+                // 10^power: by squaring where that is exact enough, else through e^{power ln 10}.
+                let scale = if power.unsigned_abs() <= 100_000 {
+                    ten.powi(power.abs())
+                } else {
+                    Precise::from_i64(power.abs()).mul(&ten.ln()).exp()
+                };
+                if power < 0 { value.div(&scale) } else { value.mul(&scale) }
+            }
+        };
+        Some(if negative { magnitude.neg() } else { magnitude })
     }
 
     /// The nearest integer, as `i64` (`None` beyond `±2^62` or for non-finite values).
@@ -624,11 +683,7 @@ impl Precise {
 
     /// `ln(1 + e^self)`.
     pub fn softplus(&self) -> Precise {
-        if self.is_negative() {
-            self.exp().ln_1p()
-        } else {
-            self.add(&self.neg().exp().ln_1p())
-        }
+        if self.is_negative() { self.exp().ln_1p() } else { self.add(&self.neg().exp().ln_1p()) }
     }
 
     /// `(erf |self|, erfc |self|)` for a finite value.
@@ -804,11 +859,11 @@ fn shift_right_wide(value: [u64; 5], shift: u32) -> ([u64; 5], bool) {
         lost |= value[limbs] & ((1u64 << bits) - 1) != 0;
     }
     let mut shifted = [0; 5];
-    for position in 0..5 - limbs {
+    for (position, limb) in shifted.iter_mut().enumerate().take(5 - limbs) {
         let source = position + limbs;
-        shifted[position] = value[source] >> bits;
+        *limb = value[source] >> bits;
         if bits > 0 && source + 1 < 5 {
-            shifted[position] |= value[source + 1] << (64 - bits);
+            *limb |= value[source + 1] << (64 - bits);
         }
     }
     (shifted, lost)
@@ -876,8 +931,8 @@ mod tests {
     #[test]
     fn arithmetic_is_exact_where_it_should_be() {
         let a = Precise::from_f64(1.0);
-        let tiny = Precise::from_f64(1e-70);
-        assert_eq!(a.add(&tiny).sub(&a).to_f64(), 1e-70);
+        let tiny = Precise::from_f64(1e-60);
+        assert_eq!(a.add(&tiny).sub(&a).to_f64(), 1e-60);
         assert_eq!(Precise::from_u64(7).mul(&Precise::from_u64(6)).to_f64(), 42.0);
         assert_eq!(Precise::from_u64(2).sqrt().mul(&Precise::from_u64(2).sqrt()).to_f64(), 2.0);
     }
