@@ -2,11 +2,12 @@
 //! function table, the form texgrad computes (chosen by the oracle among the stabilised form, the
 //! form before the stabiliser and the formula as written) is never measurably less accurate in
 //! `f64` than the formula as written, and never NaN or infinite where the formula as written is
-//! finite, measured by the 256-bit oracle at samples over the whole `f64` range (a sparser grid
-//! than the one the choice was made on).
+//! finite, measured by the 256-bit oracle at the samples of `texgrad accuracy` over the whole
+//! `f64` range (every decade, 24 points a decade near 1: a finer grid than the one the choice
+//! was made on).
 
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
+use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use texgrad::grammar::ast::{BinaryOp, Case, Condition, Constant, Expr, ExprKind, Number, Relation, Variable};
 use texgrad::grammar::names::FUNCTIONS;
 use texgrad::grammar::print;
@@ -69,12 +70,25 @@ fn expr() -> impl Strategy<Value = Expr> {
     })
 }
 
-/// Slack of "measurably less accurate": the oracle's own (see `oracle::choose`).
+/// "Measurably less accurate": a maximum error more than 2 ULP and more than half larger. The
+/// oracle decides on a coarser grid, input by input, with 2 ULP and a quarter (see
+/// `oracle::choose`); between its inputs, errors of a few ULP move with the roundings of either
+/// form.
 const SLACK_ULP: f64 = 2.0;
+const SLACK_RATIO: f64 = 1.5;
+
+/// The same 1,000 formulas on every run, so that CI's verdict is the one a developer
+/// reproduces; `PROPTEST_RNG_SEED=n` explores others (failures are kept in
+/// `oracle_properties.regressions` and replayed first).
+fn seed() -> RngSeed {
+    let seed = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|seed| seed.parse().ok());
+    RngSeed::Fixed(seed.unwrap_or(20_261_130))
+}
 
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 1_000,
+        rng_seed: seed(),
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
         ..ProptestConfig::default()
     })]
@@ -90,7 +104,7 @@ proptest! {
         let forms = expression.forms();
         let written = *forms.last().expect("a parsed formula keeps its written form");
         let (graph, _) = expression.graph();
-        let measured = oracle::compare(graph, &[expression.computed(), written], "x", &bindings, Density::Sparse);
+        let measured = oracle::compare(graph, &[expression.computed(), written], "x", &bindings, Density::Report);
         let [Some(computed), Some(as_written)] = &measured[..] else {
             return Err(TestCaseError::fail(format!("{formula}: a form has no scalar value")));
         };
@@ -101,7 +115,7 @@ proptest! {
             computed.non_finite, as_written.non_finite, expression.computed_text()
         );
         prop_assert!(
-            computed.max <= as_written.max + SLACK_ULP || computed.max <= 2.0 * as_written.max,
+            computed.max <= as_written.max * SLACK_RATIO + SLACK_ULP,
             "{formula}: {} ULP at x = {:e}, as written {} ULP (worst at {:e}); computed as {}",
             computed.max, computed.worst, as_written.max, as_written.worst, expression.computed_text()
         );

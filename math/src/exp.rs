@@ -73,6 +73,31 @@ pub fn exp_scaled_square<F: Float, A: Arch>(x: F, c: F) -> F {
     let (exponent, exponent_error) = A::two_product(c, square);
     let correction = A::mul_add(c, square_error, exponent_error);
     let value = exp::<F, A>(exponent);
-    // e^{a + δ} = e^a (1 + δ) for the tiny δ. Where x^2 overflows, δ is NaN and e^a is 0 or ∞.
-    select(correction.is_nan(), value, A::mul_add(value, correction, value))
+    // e^{a + δ} = e^a (1 + δ) for the tiny δ. Where x^2 or c x^2 overflows, δ is NaN or
+    // infinite and e^a is 0 or ∞: their product is NaN, and e^a is the answer.
+    let corrected = A::mul_add(value, correction, value);
+    select(corrected.is_nan(), value, corrected)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dispatch::{Avx2, Portable};
+    use crate::erf::erfc_scaled;
+
+    /// Where `c x^2` overflows but `x^2` does not (`\operatorname{erfc}(2x)` at `x = -10^{154}`),
+    /// the correction is infinite and the Gaussian factor 0: the factor is 0, not NaN.
+    #[test]
+    fn the_gaussian_factor_is_zero_where_its_exponent_overflows() {
+        for x in [1e154, -1e154, 1e200, -f64::MAX] {
+            let expected = if x < 0.0 { 2.0 } else { 0.0 };
+            assert_eq!(erfc_scaled::<f64, Portable>(x, 2.0, 4.0), expected, "erfc(2 * {x:e})");
+            assert_eq!(erfc_scaled::<f64, Avx2>(x, 2.0, 4.0), expected, "erfc(2 * {x:e}), fused");
+            assert_eq!(super::exp_scaled_square::<f64, Portable>(x, -4.0), 0.0);
+        }
+        for x in [1e19f32, -1e19, -f32::MAX] {
+            let expected = if x < 0.0 { 2.0 } else { 0.0 };
+            assert_eq!(erfc_scaled::<f32, Portable>(x, 2.0, 4.0), expected, "erfc(2 * {x:e})");
+            assert_eq!(erfc_scaled::<f32, Avx2>(x, 2.0, 4.0), expected, "erfc(2 * {x:e}), fused");
+        }
+    }
 }

@@ -2,12 +2,13 @@
 //! `1/\sqrt{2}`, `\ln 2`) becomes one literal per float type, correctly rounded.
 //!
 //! The value is computed in double-double arithmetic (about 106 bits, Dekker and Knuth's
-//! error-free transformations), then rounded once to `f64` and once to `f32`. The operations
-//! the engine's derivatives produce are covered: sums, products, quotients, integer powers,
-//! square roots, π, e, and the logarithms of 2 and 10. Anything else (a constant `\exp(1/3)`)
-//! is not folded and is computed at run time instead.
+//! error-free transformations), then rounded once to `f64` and once to `f32`: sums, products,
+//! quotients, powers, square roots, π, e, and every function of the table through the oracle's
+//! 256-bit functions (`\ln \pi`, `\exp(1/3)`, `\operatorname{erf}(1/2)`). A constant whose value
+//! is not finite (`\ln 0`) is not folded and is computed at run time instead.
 
 use crate::ir::{Constant, Func, Graph, Id, Node, Rational};
+use crate::oracle::Precise;
 
 /// A double-double: the unevaluated sum `hi + lo`, with `|lo| ≤ ulp(hi)/2`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -181,22 +182,46 @@ pub fn fold(graph: &Graph, id: Id) -> Option<DoubleDouble> {
         }
         Node::Pow(base, exponent) => {
             let base = fold(graph, *base)?;
-            let exponent = graph.rational(*exponent)?;
-            if exponent.is_integer() {
-                base.powi(*exponent.numer())?
-            } else if *exponent.denom() == 2 {
-                base.sqrt()?.powi(*exponent.numer())?
-            } else {
-                return None;
+            match graph.rational(*exponent) {
+                Some(exponent) if exponent.is_integer() => base.powi(*exponent.numer())?,
+                Some(exponent) if *exponent.denom() == 2 => base.sqrt()?.powi(*exponent.numer())?,
+                _ => {
+                    let exponent = fold(graph, *exponent)?;
+                    DoubleDouble::from_precise(base.to_precise().powf(&exponent.to_precise()))?
+                }
             }
         }
-        Node::Apply(Func::Ln, argument) => match graph.rational(*argument) {
-            Some(value) if value == Rational::from_integer(2) => DoubleDouble::LN_2,
-            Some(value) if value == Rational::from_integer(10) => DoubleDouble::LN_10,
-            _ => return None,
-        },
+        Node::Apply(Func::Ln, argument) if graph.rational(*argument) == Some(Rational::from_integer(2)) => {
+            DoubleDouble::LN_2
+        }
+        Node::Apply(Func::Ln, argument) if graph.rational(*argument) == Some(Rational::from_integer(10)) => {
+            DoubleDouble::LN_10
+        }
+        // Any other function of a constant (`\ln \pi`, `\operatorname{erf}(1/2)`), through the
+        // oracle's 256-bit functions from the double-double argument.
+        Node::Apply(func, argument) => {
+            let argument = fold(graph, *argument)?;
+            DoubleDouble::from_precise(crate::oracle::exact::apply(*func, &argument.to_precise())?)?
+        }
         _ => return None,
     })
+}
+
+impl DoubleDouble {
+    /// The exact value `hi + lo`, to 256 bits.
+    fn to_precise(self) -> Precise {
+        Precise::from_f64(self.hi).add(&Precise::from_f64(self.lo))
+    }
+
+    /// A 256-bit value to the nearest double-double; `None` if it is not finite.
+    fn from_precise(value: Precise) -> Option<DoubleDouble> {
+        let hi = value.to_f64();
+        if !hi.is_finite() || value.is_nan() {
+            return None;
+        }
+        let lo = value.sub(&Precise::from_f64(hi)).to_f64();
+        Some(DoubleDouble { hi, lo })
+    }
 }
 
 #[cfg(test)]

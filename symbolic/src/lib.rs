@@ -71,6 +71,10 @@ pub struct Expression {
     computed_single: Id,
     /// Forms equal to the root, in the same graph, that the oracle may choose.
     alternatives: Vec<Id>,
+    /// The formula as written, when the stabiliser changed nothing in it: then the canonical
+    /// root differs from it only by merging, distributing and reordering terms, and it is the
+    /// written form that is kept unless the canonical one is measured no less accurate.
+    written_preferred: Option<Id>,
     source: Option<Formula>,
 }
 
@@ -89,13 +93,18 @@ impl Expression {
         let stabilised = stabilise::stabilise(&mut expression.graph, naive);
         let mut alternatives = vec![naive];
         // The formula as written: what the engine's rewrites are measured against.
+        let mut written = None;
         if let Some(parsed) = &expression.source {
             let previous = expression.graph.set_as_written(true);
-            let written = lower::lower(&mut expression.graph, parsed.body(), scope);
+            written = lower::lower(&mut expression.graph, parsed.body(), scope).ok();
             expression.graph.set_as_written(previous);
-            alternatives.extend(written.ok());
+            alternatives.extend(written);
         }
-        Ok(expression.with_root(stabilised, alternatives))
+        let mut expression = expression.with_root(stabilised, alternatives);
+        if stabilised == naive {
+            expression.written_preferred = written.filter(|&written| written != naive);
+        }
+        Ok(expression)
     }
 
     /// The same graph and source with another root, computed as itself, and the alternatives
@@ -111,8 +120,16 @@ impl Expression {
     }
 
     fn derived(graph: Graph, root: Id, alternatives: Vec<Id>) -> Expression {
-        Expression { graph, root, computed: root, computed_single: root, alternatives: Vec::new(), source: None }
-            .with_root(root, alternatives)
+        Expression {
+            graph,
+            root,
+            computed: root,
+            computed_single: root,
+            alternatives: Vec::new(),
+            written_preferred: None,
+            source: None,
+        }
+        .with_root(root, alternatives)
     }
 
     /// Parse and lower a formula as written, without the stabiliser: the textbook form, for
@@ -147,6 +164,7 @@ impl Expression {
             computed: root,
             computed_single: root,
             alternatives: Vec::new(),
+            written_preferred: None,
             source: Some(parsed),
         };
         if let Some(parsed) = &expression.source {
@@ -170,6 +188,7 @@ impl Expression {
             computed: root,
             computed_single: root,
             alternatives: Vec::new(),
+            written_preferred: None,
             source: self.source.clone(),
         }
         .with_root(root, alternatives)
@@ -408,7 +427,16 @@ impl Expression {
     /// somewhere on the grid of `input`, the other names bound as in `bindings`. Expressions
     /// with vector inputs keep their root.
     pub fn choose_form(&mut self, input: &str, bindings: &Bindings) -> oracle::Choice {
-        let choice = oracle::choose(&self.graph, self.root, &self.alternatives, input, bindings);
+        let (preferred, others) = match self.written_preferred {
+            Some(written) => {
+                let others: Vec<Id> = std::iter::once(self.root)
+                    .chain(self.alternatives.iter().copied().filter(|&form| form != written))
+                    .collect();
+                (written, others)
+            }
+            None => (self.root, self.alternatives.clone()),
+        };
+        let choice = oracle::choose(&self.graph, preferred, &others, input, bindings);
         self.computed = choice.double;
         self.computed_single = choice.single;
         choice

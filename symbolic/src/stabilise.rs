@@ -80,6 +80,12 @@ impl Stabiliser {
         if let Some(&done) = self.memo.get(&id) {
             return done;
         }
+        // A constant is folded to one correctly rounded literal when emitted: rewriting it
+        // (`\ln(\ln \pi / \ln 10)` into a difference of logarithms) would only add roundings.
+        if crate::constant::fold(graph, id).is_some() {
+            self.memo.insert(id, id);
+            return id;
+        }
         // A rewrite may keep the node it rewrites as a part (`series-near-zero` keeps the
         // difference as the branch away from 0): that part is taken as it is.
         self.memo.insert(id, id);
@@ -253,6 +259,11 @@ fn log_of_quotient(graph: &mut Graph, id: Id) -> Option<Id> {
     }
     let numerator = graph.product_of(numerator);
     let denominator = graph.product_of(denominator);
+    // A constant side cannot make the quotient overflow, and the difference of logarithms
+    // cancels where the quotient is near 1 (`\ln \log_2 x` near 2): left as it is.
+    if crate::constant::fold(graph, numerator).is_some() || crate::constant::fold(graph, denominator).is_some() {
+        return None;
+    }
     let (ln_numerator, ln_denominator) = (graph.apply(Func::Ln, numerator), graph.apply(Func::Ln, denominator));
     Some(graph.sub(ln_numerator, ln_denominator))
 }
@@ -444,6 +455,8 @@ fn xlogy(graph: &mut Graph, id: Id) -> Option<Id> {
     };
     for (position, &factor) in factors.iter().enumerate() {
         match graph.node(factor).clone() {
+            // The logarithm of a positive constant is finite: `y \ln c` needs no convention.
+            Node::Apply(Func::Ln, x) if crate::constant::fold(graph, x).is_some_and(|value| value.to_f64() > 0.0) => {}
             Node::Apply(Func::Ln, x) => {
                 let y = graph.product_of(others(position));
                 // A constant coefficient is never 0: `c \ln x` stays as it is.

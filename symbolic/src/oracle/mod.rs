@@ -21,7 +21,7 @@
 //! better than another.
 
 mod emitted;
-mod exact;
+pub(crate) mod exact;
 pub mod precise;
 
 use std::collections::BTreeSet;
@@ -40,8 +40,8 @@ use crate::ir::{Func, Graph, Id, Node};
 /// How many inputs to sample.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Density {
-    /// For a report: every decade of the type's range, 24 points a decade between 10^-3 and
-    /// 10^3.
+    /// For a report: every decade of the type's range, 24 points a decade between 10^-4 and
+    /// 10^4 (so that it holds every point of [`Density::Choice`]).
     Report,
     /// For choosing a form in a macro expansion: every third decade (every second in `f32`), 4
     /// points a decade between 10^-4 and 10^4.
@@ -76,7 +76,7 @@ pub fn samples(graph: &Graph, root: Id, input: &str, bindings: &Bindings, densit
 fn grid(smallest: i32, largest: i32, density: Density, special: &BTreeSet<u64>, round: fn(f64) -> f64) -> Vec<f64> {
     let single = largest < 100;
     let (stride, dense, steps) = match density {
-        Density::Report => (1, -3..3, 24),
+        Density::Report => (1, -4..4, 24),
         Density::Choice => (if single { 2 } else { 3 }, -4..4, 4),
         Density::Sparse => (if single { 5 } else { 10 }, -3..3, 2),
     };
@@ -88,6 +88,11 @@ fn grid(smallest: i32, largest: i32, density: Density, special: &BTreeSet<u64>, 
     for decade in (smallest..largest).step_by(stride) {
         push(10f64.powi(decade));
     }
+    // The ends of the range, so that every overflow and underflow lies between two samples.
+    let (largest_value, smallest_value) =
+        if single { (f64::from(f32::MAX), f64::from(f32::from_bits(1))) } else { (f64::MAX, f64::from_bits(1)) };
+    push(largest_value);
+    push(smallest_value);
     for decade in dense {
         for step in 0..steps {
             push(10f64.powf(f64::from(decade) + f64::from(step) / f64::from(steps)));
@@ -186,18 +191,83 @@ pub struct Measurement {
 /// form, so one set serves every form of it).
 #[derive(Clone, Debug, Default)]
 pub struct References {
-    single: Vec<(f64, Precise)>,
-    double: Vec<(f64, Precise)>,
+    single: Vec<Point>,
+    double: Vec<Point>,
+}
+
+/// An input and the exact value there.
+#[derive(Clone, Copy, Debug)]
+struct Point {
+    x: f64,
+    exact: Precise,
+    /// Whether a zero of the expression other than `x = 0` lies within `10^{-3} max(1, |x|)`,
+    /// where SPEC section 4 measures the error absolutely, in ULP of `max(1, |x|)`: near a zero
+    /// the result's own ULP measures only how close the input happens to fall. The smaller of
+    /// the two measures counts (a pole changes sign too).
+    near_zero: bool,
+}
+
+/// Whether the exact value changes sign (or is 0) within `10^{-3} max(1, |x|)` of `x ≠ 0`.
+/// The neighbours' signs come from `tape` (the form in `f64`), and from the exact value only
+/// where that result is too small or not finite to trust its sign: two exact evaluations per
+/// point would double the oracle's cost.
+fn near_zero(near: &mut NearZero<'_>, x: f64, value: &Precise) -> bool {
+    if x == 0.0 || !value.is_finite() {
+        return false;
+    }
+    if value.is_zero() {
+        return true;
+    }
+    // The absolute measure is the smaller one only where the value is below max(1, |x|).
+    let scale = x.abs().max(1.0);
+    if value.abs().to_f64() >= scale {
+        return false;
+    }
+    let step = 1e-3 * scale;
+    [x - step, x + step].iter().any(|&neighbour| {
+        let quick = near.tape.as_ref().map(|tape| tape.evaluate::<Portable>(neighbour, &mut near.scratch));
+        let sign = match quick {
+            Some(quick) if quick.is_finite() && quick.abs() > 1e-12 * scale => Some(quick < 0.0),
+            _ => {
+                near.bindings.scalars.insert(near.input.to_owned(), neighbour);
+                let other = near.exact.at(near.form, &near.bindings, &HashMap::new()).ok().flatten();
+                other
+                    .filter(Precise::is_finite)
+                    .map(|other| if other.is_zero() { !value.is_negative() } else { other.is_negative() })
+            }
+        };
+        sign.is_some_and(|negative| negative != value.is_negative())
+    })
+}
+
+/// What [`near_zero`] evaluates the neighbours of an input with.
+struct NearZero<'a> {
+    exact: &'a Exact<'a>,
+    tape: Option<Tape<f64>>,
+    scratch: Vec<f64>,
+    form: Id,
+    input: &'a str,
+    bindings: Bindings,
+}
+
+impl<'a> NearZero<'a> {
+    fn new(graph: &Graph, exact: &'a Exact<'a>, form: Id, input: &'a str, bindings: &Bindings) -> Self {
+        let tape = Tape::compile(graph, form, input, bindings);
+        NearZero { exact, tape, scratch: Vec::new(), form, input, bindings: bindings.clone() }
+    }
 }
 
 /// The exact values at the samples of the expression at `root` as a function of `input`, the
 /// other names bound; inputs where it has none are left out.
 pub fn references(graph: &Graph, root: Id, input: &str, bindings: &Bindings, samples: &Samples) -> References {
     let exact = Exact::new(graph);
+    let mut near = NearZero::new(graph, &exact, root, input, bindings);
     let mut bindings = bindings.clone();
-    let mut at = |x: f64| -> Option<(f64, Precise)> {
+    let mut at = |x: f64| -> Option<Point> {
         bindings.scalars.insert(input.to_owned(), x);
-        exact.at(root, &bindings, &HashMap::new()).ok().flatten().map(|value| (x, value))
+        let value = exact.at(root, &bindings, &HashMap::new()).ok().flatten()?;
+        let near_zero = near_zero(&mut near, x, &value);
+        Some(Point { x, exact: value, near_zero })
     };
     References {
         single: samples.single.iter().filter_map(|&x| at(x)).collect(),
@@ -219,30 +289,46 @@ pub fn measure(
     Some(Measurement { single: errors(&single, &references.single), double: errors(&double, &references.double) })
 }
 
-fn errors<F: Float>(tape: &Tape<F>, references: &[(f64, Precise)]) -> Errors {
-    let mut scratch = Vec::new();
-    let mut all: Vec<(f64, f64)> = Vec::with_capacity(references.len());
-    let mut non_finite = 0;
-    for (x, reference) in references {
-        let input = F::from_f64(*x);
-        let mut error = 0f64;
-        let mut finite_where_it_should_be = true;
-        // Where the exact value is subnormal, SPEC section 4 asks for an absolute error of the
-        // smallest normal number, not for ULP of the subnormal spacing: only a NaN or an infinity
-        // counts there.
-        let exact = rounded::<F>(reference);
-        let smallest_normal = if size_of::<F>() == 4 { f64::from(f32::MIN_POSITIVE) } else { f64::MIN_POSITIVE };
-        let subnormal = exact != 0.0 && exact.abs() < smallest_normal;
-        for value in [tape.evaluate::<Portable>(input, &mut scratch), tape.evaluate::<Avx2>(input, &mut scratch)] {
-            let value = value.to_f64();
-            finite_where_it_should_be &= value.is_finite() || !exact.is_finite();
-            let value_error = ulp_error::<F>(value, reference);
-            error = error.max(if subnormal && value.is_finite() { 0.0 } else { value_error });
-        }
-        non_finite += usize::from(!finite_where_it_should_be);
-        all.push((error, *x));
-    }
+fn errors<F: Float>(tape: &Tape<F>, references: &[Point]) -> Errors {
+    let pointwise = pointwise(tape, references);
+    let non_finite = pointwise.iter().filter(|(_, non_finite)| *non_finite).count();
+    let all = pointwise.iter().zip(references).map(|((error, _), point)| (*error, point.x)).collect();
     summarise(all, non_finite)
+}
+
+/// A form's error at each reference input, in ULP (the worse of the unfused and fused
+/// variants), and whether it is a NaN or an infinity there while the exact value is finite.
+fn pointwise<F: Float>(tape: &Tape<F>, references: &[Point]) -> Vec<(f64, bool)> {
+    let mut scratch = Vec::new();
+    let smallest_normal = if size_of::<F>() == 4 { f64::from(f32::MIN_POSITIVE) } else { f64::MIN_POSITIVE };
+    references
+        .iter()
+        .map(|Point { x, exact: reference, near_zero }| {
+            let input = F::from_f64(*x);
+            let mut error = 0f64;
+            let mut non_finite = false;
+            // Where the exact value is subnormal, SPEC section 4 asks for an absolute error of the
+            // smallest normal number, not for ULP of the subnormal spacing: only a NaN or an
+            // infinity counts there.
+            let exact = rounded::<F>(reference);
+            let subnormal = exact != 0.0 && exact.abs() < smallest_normal;
+            for value in [tape.evaluate::<Portable>(input, &mut scratch), tape.evaluate::<Avx2>(input, &mut scratch)] {
+                let value = value.to_f64();
+                non_finite |= !value.is_finite() && exact.is_finite();
+                // The absolute measure only ever relaxes the relative one: beside a pole the
+                // sign changes too, and there the relative error is the one that is small.
+                let relative = ulp_error::<F>(value, reference);
+                let value_error = if *near_zero && value.is_finite() {
+                    let difference = Precise::from_f64(value).sub(reference).abs().to_f64();
+                    relative.min(difference / ulp::<F>(x.abs().max(1.0)))
+                } else {
+                    relative
+                };
+                error = error.max(if subnormal && value.is_finite() { 0.0 } else { value_error });
+            }
+            (error, non_finite)
+        })
+        .collect()
 }
 
 fn summarise(mut all: Vec<(f64, f64)>, non_finite: usize) -> Errors {
@@ -291,17 +377,21 @@ pub fn ulp_error<F: Float>(value: f64, reference: &Precise) -> f64 {
 
 impl Measurement {
     /// Whether this form is no less accurate than `other`: no more non-finite results, and a
-    /// maximum error in each type within `slack` ULP (or twice) of the other's.
+    /// maximum error in each type within `slack` ULP of the other's.
     pub fn no_worse_than(&self, other: &Measurement, slack: f64) -> bool {
-        [(&self.single, &other.single), (&self.double, &other.double)].iter().all(|(mine, theirs)| {
-            mine.non_finite <= theirs.non_finite && (mine.max <= theirs.max + slack || mine.max <= 2.0 * theirs.max)
-        })
+        [(&self.single, &other.single), (&self.double, &other.double)]
+            .iter()
+            .all(|(mine, theirs)| mine.non_finite <= theirs.non_finite && mine.max <= theirs.max + slack)
     }
 }
 
-/// How far apart two forms' results may be at a point and still count as agreeing there: in
-/// ULP of the type. Within this, neither is measurably better at that point.
+/// How much larger a form's error may be than another's, in ULP of the type, before it counts
+/// as measurably less accurate: more than 2 ULP and more than a quarter larger. Errors of a few
+/// ULP move by that much from one input to the next with the roundings of either form.
 const AGREEMENT: f64 = 2.0;
+
+/// See [`AGREEMENT`].
+const RELATIVE_AGREEMENT: f64 = 1.25;
 
 /// What [`choose`] decided and why.
 #[derive(Clone, Debug)]
@@ -318,7 +408,8 @@ pub struct Choice {
 /// Of the equal forms `root` (preferred) and `alternatives` of a scalar expression of `input`
 /// (the other names bound as in `bindings`), the one to compute in each type: `root` unless, at
 /// the points where the forms disagree, it is measurably less accurate than another in that
-/// type; then the most accurate one there. The two types may differ (`x \cdot x / c` is
+/// type (more non-finite results, or a maximum error more than [`AGREEMENT`] ULP larger); then
+/// the most accurate one there. The two types may differ (`x \cdot x / c` is
 /// computed as written in `f64`, where `x^2` underflows first, but not in `f32`, where `x / c`
 /// overflows first).
 pub fn choose(graph: &Graph, root: Id, alternatives: &[Id], input: &str, bindings: &Bindings) -> Choice {
@@ -352,7 +443,12 @@ pub fn choose(graph: &Graph, root: Id, alternatives: &[Id], input: &str, binding
         return unchanged;
     }
     let references = consistent_references(graph, &candidates, input, bindings, &contested);
-    let measurements: Vec<(Id, Measurement)> = compiled
+    let single: Vec<Vec<(f64, bool)>> =
+        compiled.iter().map(|(_, single, _)| pointwise(single, &references.single)).collect();
+    let double: Vec<Vec<(f64, bool)>> =
+        compiled.iter().map(|(_, _, double)| pointwise(double, &references.double)).collect();
+    let forms: Vec<Id> = compiled.iter().map(|(form, _, _)| *form).collect();
+    let measurements = compiled
         .iter()
         .map(|(form, single, double)| {
             (
@@ -361,53 +457,99 @@ pub fn choose(graph: &Graph, root: Id, alternatives: &[Id], input: &str, binding
             )
         })
         .collect();
-    let single = best(&measurements, |measurement| &measurement.single);
-    let double = best(&measurements, |measurement| &measurement.double);
-    Choice { single, double, measurements }
+    Choice { single: best(&forms, &single), double: best(&forms, &double), measurements }
 }
 
-/// The first form (the root) unless it is measurably less accurate than another in the type
-/// `errors` picks; then the most accurate one: fewest non-finite results, then smallest maximum
-/// error.
-fn best(measurements: &[(Id, Measurement)], errors: impl Fn(&Measurement) -> &Errors) -> Id {
-    let (root, root_measurement) = &measurements[0];
-    let mine = errors(root_measurement);
-    let no_worse = |theirs: &Errors| {
-        mine.non_finite <= theirs.non_finite && (mine.max <= theirs.max + AGREEMENT || mine.max <= 2.0 * theirs.max)
-    };
-    if measurements[1..].iter().all(|(_, other)| no_worse(errors(other))) {
-        return *root;
-    }
-    measurements
-        .iter()
-        .min_by(|(_, a), (_, b)| {
-            let (a, b) = (errors(a), errors(b));
-            (a.non_finite, a.max).partial_cmp(&(b.non_finite, b.max)).unwrap_or(std::cmp::Ordering::Equal)
+/// The first form (the root) where, at every measured input, it is no more often non-finite and
+/// not measurably less accurate ([`AGREEMENT`]) than each other form; else the form with the
+/// fewest non-finite results and then the smallest maximum error (the root on a tie).
+fn best(forms: &[Id], pointwise: &[Vec<(f64, bool)>]) -> Id {
+    let root = &pointwise[0];
+    let dominates = pointwise[1..].iter().all(|other| {
+        root.iter().zip(other).all(|(&(mine, my_non_finite), &(theirs, their_non_finite))| {
+            (!my_non_finite || their_non_finite) && mine <= theirs * RELATIVE_AGREEMENT + AGREEMENT
         })
-        .map_or(*root, |(form, _)| *form)
+    });
+    if dominates {
+        return forms[0];
+    }
+    let score = |errors: &Vec<(f64, bool)>| {
+        let non_finite = errors.iter().filter(|(_, non_finite)| *non_finite).count();
+        let max = errors.iter().map(|(error, _)| *error).fold(0f64, f64::max);
+        (non_finite, max)
+    };
+    let mut chosen = 0;
+    for (position, errors) in pointwise.iter().enumerate().skip(1) {
+        let (candidate, current) = (score(errors), score(&pointwise[chosen]));
+        if candidate.0 < current.0 || (candidate.0 == current.0 && candidate.1 < current.1) {
+            chosen = position;
+        }
+    }
+    forms[chosen]
 }
 
-/// The inputs where the forms' results (without fused multiply-adds) are more than
-/// [`AGREEMENT`] ULP apart, or differ in being finite.
+/// The inputs where the forms' results (with or without fused multiply-adds) are more than half
+/// of [`AGREEMENT`] ULP apart, or differ in being finite.
 fn contested<F: Float>(tapes: &[&Tape<F>], inputs: &[f64]) -> Vec<f64> {
     let mut scratch = Vec::new();
     let mut values = Vec::with_capacity(tapes.len());
-    inputs
-        .iter()
-        .copied()
-        .filter(|&x| {
+    let differ = |first: f64, value: f64| {
+        if first.is_finite() != value.is_finite() || first.is_nan() != value.is_nan() {
+            return true;
+        }
+        // Half the slack of a decision: where two forms are within this of each other, neither
+        // can be measurably better there.
+        first.is_finite() && (first - value).abs() > AGREEMENT / 2.0 * ulp::<F>(first.abs().max(value.abs()))
+    };
+    // Each contested input, and whether some form is finite there and another not.
+    let mut found: Vec<(f64, bool)> = Vec::new();
+    for &x in inputs {
+        let mut disagree = false;
+        let mut finiteness = false;
+        // With and without fused multiply-adds: the forms are measured at both levels.
+        for fused in [false, true] {
             values.clear();
-            values.extend(tapes.iter().map(|tape| tape.evaluate::<Portable>(F::from_f64(x), &mut scratch).to_f64()));
-            let first = values[0];
-            values[1..].iter().any(|&value| {
-                if first.is_finite() != value.is_finite() || first.is_nan() != value.is_nan() {
-                    return true;
-                }
-                first.is_finite() && (first - value).abs() > AGREEMENT * ulp::<F>(first.abs().max(value.abs()))
-            })
+            values.extend(tapes.iter().map(|tape| {
+                let x = F::from_f64(x);
+                let value = if fused {
+                    tape.evaluate::<Avx2>(x, &mut scratch)
+                } else {
+                    tape.evaluate::<Portable>(x, &mut scratch)
+                };
+                value.to_f64()
+            }));
+            disagree |= values[1..].iter().any(|&value| differ(values[0], value));
+            finiteness |= values.iter().any(|value| value.is_finite()) && values.iter().any(|value| !value.is_finite());
+        }
+        if disagree {
+            found.push((x, finiteness));
+        }
+    }
+    thin(found)
+}
+
+/// At most about [`MOST_CONTESTED`] of the contested inputs (sorted), evenly spread, and both
+/// ends of every run of inputs where the forms differ in being finite (where one form starts to
+/// overflow). Where forms disagree over hundreds of grid points (`\operatorname{GELU}''` in its
+/// tails, a naive form overflowing over half the range) an even subset measures the same
+/// errors, and the exact values, ten microseconds each, are what a macro expansion spends its
+/// time on.
+fn thin(found: Vec<(f64, bool)>) -> Vec<f64> {
+    let stride = found.len().div_ceil(MOST_CONTESTED).max(1);
+    let finiteness = |position: usize| found.get(position).is_some_and(|(_, finiteness)| *finiteness);
+    found
+        .iter()
+        .enumerate()
+        .filter(|&(position, &(_, here))| {
+            let edge = here && (position == 0 || !finiteness(position - 1) || !finiteness(position + 1));
+            edge || position % stride == 0
         })
+        .map(|(_, (x, _))| *x)
         .collect()
 }
+
+/// See [`thin`].
+const MOST_CONTESTED: usize = 64;
 
 /// What a result is, for finding where a form starts to overflow or underflow.
 fn class(value: f64) -> u8 {
@@ -471,10 +613,96 @@ fn transitions<F: Float>(tapes: &[&Tape<F>], inputs: &[f64]) -> Vec<f64> {
     found
 }
 
-/// `inputs` with the transitions of every form added, sorted, without duplicates.
+/// Inputs approaching every zero of the first form between two neighbouring samples (where its
+/// result changes sign), from both sides: `x_0 (1 ± 10^{-k})` for `k` = 1 to 7. Near a zero the
+/// terms of a sum cancel, and the order and grouping of the terms decide how many digits
+/// survive: that is where equal forms differ most.
+fn zeros<F: Float>(tape: &Tape<F>, inputs: &[f64]) -> Vec<f64> {
+    let mut scratch = Vec::new();
+    let mut at = |x: f64| tape.evaluate::<Portable>(F::from_f64(x), &mut scratch).to_f64();
+    let values: Vec<f64> = inputs.iter().map(|&x| at(x)).collect();
+    let mut found = Vec::new();
+    for (pair, value_pair) in inputs.windows(2).zip(values.windows(2)) {
+        let (a, b) = (value_pair[0], value_pair[1]);
+        if !(a.is_finite() && b.is_finite()) || a == 0.0 || b == 0.0 || (a < 0.0) == (b < 0.0) {
+            continue;
+        }
+        let (mut low, mut high) = (order_key::<F>(pair[0]), order_key::<F>(pair[1]));
+        let low_negative = a < 0.0;
+        while high - low > 1 {
+            let middle = low + (high - low) / 2;
+            let value = at(from_order_key::<F>(middle));
+            if value.is_finite() && (value < 0.0) == low_negative && value != 0.0 {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        let zero = from_order_key::<F>(high);
+        found.push(zero);
+        for k in 1..=7 {
+            let offset = 10f64.powi(-k) * zero.abs().max(f64::MIN_POSITIVE);
+            found.push(zero - offset);
+            found.push(zero + offset);
+        }
+    }
+    let round = |x: f64| if size_of::<F>() == 4 { f64::from(x as f32) } else { x };
+    found.into_iter().map(round).collect()
+}
+
+/// Inputs around every point between two neighbouring samples where some intermediate of a
+/// form becomes subnormal (`x \cdot x` below 10^{-154}): there the result may still be normal
+/// while that intermediate has lost digits, and forms that round through more subnormal
+/// intermediates lose more. From the boundary (found by bisection) on both sides, half a decade
+/// at a time, three decades each way: the samples alone may step over the whole window.
+fn subnormal_intermediates<F: Float>(tapes: &[&Tape<F>], inputs: &[f64]) -> Vec<f64> {
+    let smallest_normal = if size_of::<F>() == 4 { f64::from(f32::MIN_POSITIVE) } else { f64::MIN_POSITIVE };
+    let mut scratch = Vec::new();
+    let mut found = Vec::new();
+    for tape in tapes {
+        let mut subnormal = |x: f64| {
+            tape.evaluate::<Portable>(F::from_f64(x), &mut scratch);
+            scratch.iter().any(|value| {
+                let value = value.to_f64().abs();
+                value != 0.0 && value < smallest_normal
+            })
+        };
+        let flags: Vec<bool> = inputs.iter().map(|&x| subnormal(x)).collect();
+        for (pair, flag_pair) in inputs.windows(2).zip(flags.windows(2)) {
+            if flag_pair[0] == flag_pair[1] {
+                continue;
+            }
+            let (mut low, mut high) = (order_key::<F>(pair[0]), order_key::<F>(pair[1]));
+            while high - low > 1 {
+                let middle = low + (high - low) / 2;
+                if subnormal(from_order_key::<F>(middle)) == flag_pair[0] {
+                    low = middle;
+                } else {
+                    high = middle;
+                }
+            }
+            let boundary = from_order_key::<F>(high);
+            found.push(from_order_key::<F>(low));
+            found.push(boundary);
+            for half_decades in 1..=6 {
+                let factor = 10f64.powf(f64::from(half_decades) / 2.0);
+                found.extend([boundary * factor, boundary / factor]);
+            }
+        }
+    }
+    let round = |x: f64| if size_of::<F>() == 4 { f64::from(x as f32) } else { x };
+    found.into_iter().map(round).filter(|x| x.is_finite()).collect()
+}
+
+/// `inputs` with the transitions of every form, where their intermediates become subnormal,
+/// and the zeros of the first added, sorted, without duplicates.
 fn with_transitions<F: Float>(tapes: &[&Tape<F>], inputs: &[f64]) -> Vec<f64> {
     let mut all = inputs.to_vec();
     all.extend(transitions(tapes, inputs));
+    all.extend(subnormal_intermediates(tapes, inputs));
+    if let Some(first) = tapes.first() {
+        all.extend(zeros(first, inputs));
+    }
     all.sort_by(f64::total_cmp);
     all.dedup();
     all
@@ -492,11 +720,17 @@ fn consistent_references(
     samples: &Samples,
 ) -> References {
     let exact = Exact::new(graph);
+    let Some(&first) = forms.first() else { return References { single: Vec::new(), double: Vec::new() } };
+    let mut near = NearZero::new(graph, &exact, first, input, bindings);
     let mut bindings = bindings.clone();
-    let mut at = |x: f64| -> Option<(f64, Precise)> {
+    let mut at = |x: f64| -> Option<Point> {
         bindings.scalars.insert(input.to_owned(), x);
         let mut value: Option<Precise> = None;
-        for &form in forms {
+        // The first form and the last (the formula as written, where the oracle chooses): a
+        // reference that cancels beyond 256 bits in one of them disagrees with the other, and a
+        // third evaluation would add a third of the cost for the rare form that cancels alone.
+        let checked = forms.first().into_iter().chain(forms.get(1..).and_then(|rest| rest.last()));
+        for &form in checked {
             let Some(other) = exact.at(form, &bindings, &HashMap::new()).ok().flatten() else { continue };
             match value {
                 None => value = Some(other),
@@ -507,7 +741,9 @@ fn consistent_references(
                 }
             }
         }
-        value.map(|value| (x, value))
+        let value = value?;
+        let near_zero = near_zero(&mut near, x, &value);
+        Some(Point { x, exact: value, near_zero })
     };
     References {
         single: samples.single.iter().filter_map(|&x| at(x)).collect(),
@@ -544,8 +780,61 @@ pub fn compare(
         forms.iter().filter_map(|&form| Tape::compile(graph, form, input, bindings)).collect();
     samples.single = with_transitions(&singles.iter().collect::<Vec<_>>(), &samples.single);
     samples.double = with_transitions(&doubles.iter().collect::<Vec<_>>(), &samples.double);
-    let references = consistent_references(graph, forms, input, bindings, &samples);
+    let mut references = consistent_references(graph, forms, input, bindings, &samples);
+    let exact = Exact::new(graph);
+    let mut conditioning = Conditioning { exact: &exact, form: first, input, bindings: bindings.clone() };
+    references.single = conditioning.well_conditioned(&singles, references.single);
+    references.double = conditioning.well_conditioned(&doubles, references.double);
     forms.iter().map(|&form| measure(graph, form, input, bindings, &references)).collect()
+}
+
+/// Large errors a report keeps only where the function is well conditioned: where rounding the
+/// input to the nearest float of the type (relative 2^{-p}) already moves the exact value by
+/// more than 2^{p-8} ULP (`\tan(x/\pi)` at 10^{18}, where the input's last bit changes every
+/// digit), no form can have a meaningful error, and the form that happens to land closer
+/// there says nothing about either. Such inputs are left out of a report. The conditioning
+/// costs an exact evaluation and is checked only where some form's error exceeds
+/// [`CONDITIONING_CHECKED_ABOVE`] ULP.
+struct Conditioning<'a> {
+    exact: &'a Exact<'a>,
+    form: Id,
+    input: &'a str,
+    bindings: Bindings,
+}
+
+/// See [`Conditioning`].
+const CONDITIONING_CHECKED_ABOVE: f64 = 1024.0;
+
+impl Conditioning<'_> {
+    fn well_conditioned<F: Float>(&mut self, tapes: &[Tape<F>], points: Vec<Point>) -> Vec<Point> {
+        let pointwise: Vec<Vec<(f64, bool)>> = tapes.iter().map(|tape| pointwise(tape, &points)).collect();
+        let precision = if size_of::<F>() == 4 { 24 } else { 53 };
+        points
+            .into_iter()
+            .enumerate()
+            .filter(|(position, point)| {
+                let largest = pointwise.iter().map(|errors| errors[*position].0).fold(0f64, f64::max);
+                !(largest > CONDITIONING_CHECKED_ABOVE && self.condition(point) > 2f64.powi(precision - 8))
+            })
+            .map(|(_, point)| point)
+            .collect()
+    }
+
+    /// `|Δf / f| / |Δx / x|` for the next `f64` above `x`, measured exactly; 0 where it cannot
+    /// be measured (at 0, at a non-finite value, where the neighbour has none).
+    fn condition(&mut self, point: &Point) -> f64 {
+        let x = point.x;
+        if x == 0.0 || !x.is_finite() || !point.exact.is_finite() || point.exact.is_zero() || point.near_zero {
+            return 0.0;
+        }
+        let neighbour = x.next_up();
+        self.bindings.scalars.insert(self.input.to_owned(), neighbour);
+        let Some(other) = self.exact.at(self.form, &self.bindings, &HashMap::new()).ok().flatten() else {
+            return 0.0;
+        };
+        let change = other.sub(&point.exact).abs().div(&point.exact.abs()).to_f64();
+        change / ((neighbour - x) / x).abs()
+    }
 }
 
 /// [`compare`] on the report grid ([`Density::Report`]).
