@@ -19,14 +19,16 @@
 
 #[cfg(feature = "cli")]
 pub mod accuracy;
+#[cfg(feature = "candle")]
+pub mod candle;
 
 pub use texgrad_grammar as grammar;
 pub use texgrad_grammar::{Context, ErrorKind, Formula, ParseError, parse, parse_with};
 pub use texgrad_macros::{define_activation, define_loss};
 pub use texgrad_runtime as runtime;
 pub use texgrad_runtime::{
-    Activation, ActivationFromOutput, Float, Gate, Info, Kind, Loss, VectorActivation, VectorActivationFromOutput,
-    activations, catalog, dispatch, losses, math,
+    Activation, ActivationFromOutput, Float, Gate, Info, Kind, Loss, RowLoss, TypedActivation, TypedGate, TypedLoss,
+    TypedVectorActivation, VectorActivation, VectorActivationFromOutput, activations, catalog, dispatch, losses, math,
 };
 
 #[doc(hidden)]

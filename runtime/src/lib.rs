@@ -13,12 +13,14 @@ pub mod info;
 pub mod kernels;
 pub mod losses;
 pub mod traits;
+pub mod typed;
 
 pub use catalog::catalog;
 pub use info::{Info, Kind};
 pub use texgrad_math as math;
 pub use texgrad_math::{Float, dispatch, float};
-pub use traits::{Activation, ActivationFromOutput, Gate, Loss, VectorActivation, VectorActivationFromOutput};
+pub use traits::{Activation, ActivationFromOutput, Gate, Loss, RowLoss, VectorActivation, VectorActivationFromOutput};
+pub use typed::{TypedActivation, TypedGate, TypedLoss, TypedVectorActivation};
 
 /// What generated code calls, under one path (`::texgrad::__private`) that user code does not
 /// use directly.
@@ -30,6 +32,9 @@ pub mod __private {
     pub use crate::kernels::{self, FromOutputKernel, GateKernel, ScalarKernel};
     pub use crate::math;
     pub use crate::traits::{
-        Activation, ActivationFromOutput, Gate, Loss, VectorActivation, VectorActivationFromOutput,
+        Activation, ActivationFromOutput, Gate, Loss, RowLoss, VectorActivation, VectorActivationFromOutput,
+    };
+    pub use crate::typed::{
+        ActivationKernels, LossKernels, TypedActivation, TypedGate, TypedLoss, TypedVectorActivation, VectorKernels,
     };
 }

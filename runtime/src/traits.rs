@@ -179,3 +179,20 @@ pub trait Loss<F: Float> {
     /// If the slices' lengths differ.
     fn gradient(&self, prediction: &[F], target: &[F], gradient: &mut [F]);
 }
+
+/// A loss over the rows of a matrix, the prediction and the target row-major with rows of
+/// length `n` (`cross_entropy_batch`): what `define_loss!` generates for a definition over two
+/// matrices.
+pub trait RowLoss<F: Float> {
+    /// The loss.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ, or `n` is 0 or does not divide them.
+    fn value(&self, prediction: &[F], target: &[F], n: usize) -> F;
+
+    /// The gradient with respect to the prediction, into `gradient`.
+    ///
+    /// # Panics
+    /// If the slices' lengths differ, or `n` is 0 or does not divide them.
+    fn gradient(&self, prediction: &[F], target: &[F], n: usize, gradient: &mut [F]);
+}

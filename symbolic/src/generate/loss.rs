@@ -9,6 +9,7 @@ use quote::{format_ident, quote};
 use super::docs::{doc_lines, latex_block, latex_constants, parameter_doc};
 use super::kernel::{SliceFunction, kernel_options, slice_function, store_loop, vector_rank, vector_signature};
 use super::parameters::parameter_type;
+use super::typed::{Typed, typed_impl};
 use super::{Definition, Outcome, at_formula};
 use crate::Expression;
 use crate::emit::{EmitOptions, identifier};
@@ -117,6 +118,24 @@ pub fn items(
                 }
             }
         });
+        tokens.extend(typed_impl(&parameters, Typed::ElementLoss, options));
+    } else if definition.inputs.len() == 2 && rank == 2 {
+        let runtime = &options.runtime;
+        let (type_use, impl_generics, fields) = (&parameters.type_use, &parameters.impl_generics, &parameters.fields);
+        let gradient = &gradient_functions[0];
+        tokens.extend(quote! {
+            impl #impl_generics #runtime::RowLoss<#float> for #type_use {
+                #[inline]
+                fn value(&self, prediction: &[#float], target: &[#float], n: usize) -> #float {
+                    #function(prediction, target #(, #fields)*, n)
+                }
+                #[inline]
+                fn gradient(&self, prediction: &[#float], target: &[#float], n: usize, gradient: &mut [#float]) {
+                    #gradient(prediction, target, #(#fields,)* n, gradient)
+                }
+            }
+        });
+        tokens.extend(typed_impl(&parameters, Typed::RowLoss, options));
     }
     Ok((tokens, derivatives))
 }

@@ -14,6 +14,7 @@ mod kernel;
 mod loss;
 mod parameters;
 mod scalar;
+mod typed;
 mod vector;
 
 use std::collections::HashMap;

@@ -13,6 +13,8 @@ use crate::emit::{EmitOptions, identifier};
 pub struct ParameterType {
     /// The struct, with its `Default` impl.
     pub tokens: TokenStream,
+    /// The type's name: `Elu`, `Sigmoid`.
+    pub ident: Ident,
     /// The type as an impl names it: `Elu<F>`, or `Sigmoid`.
     pub type_use: TokenStream,
     /// The generics of impls for it: `<F: Float>`.
@@ -50,6 +52,7 @@ pub fn parameter_type(definition: &Definition, expression: &Expression, options:
         };
         return ParameterType {
             tokens,
+            ident: type_ident.clone(),
             type_use: quote!(#type_ident),
             impl_generics,
             fields,
@@ -80,6 +83,7 @@ pub fn parameter_type(definition: &Definition, expression: &Expression, options:
     };
     ParameterType {
         tokens,
+        ident: type_ident.clone(),
         type_use: quote!(#type_ident<#float>),
         impl_generics,
         fields,

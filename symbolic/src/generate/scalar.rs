@@ -18,6 +18,7 @@ use quote::{format_ident, quote};
 use super::docs::{doc_lines, example, latex_block, parameter_doc};
 use super::kernel::{allowed_lints, kernel_method, kernel_options};
 use super::parameters::{ParameterType, parameter_type};
+use super::typed::{Typed, typed_impl};
 use super::{Definition, Outcome, Place, at_formula, plain};
 use crate::emit::{EmitOptions, identifier};
 use crate::error::EngineError;
@@ -275,7 +276,10 @@ impl Generator<'_> {
                 }
             }
         });
-        tokens.extend(self.derivative_through_output()?);
+        let through_output = self.derivative_through_output()?;
+        let from_output = !through_output.is_empty();
+        tokens.extend(through_output);
+        tokens.extend(typed_impl(self.parameters, Typed::Activation { from_output }, self.options));
         Ok(tokens)
     }
 
@@ -381,6 +385,7 @@ impl Generator<'_> {
                 }
             }
         });
+        tokens.extend(typed_impl(self.parameters, Typed::Gate, self.options));
         tokens.extend(self.partial_methods(&[(partial_a, a.clone()), (partial_b, b.clone())], false));
         Ok(tokens)
     }

@@ -16,6 +16,7 @@ use super::kernel::{
     SliceFunction, VectorSignature, kernel_options, slice_function, store_loop, vector_rank, vector_signature,
 };
 use super::parameters::parameter_type;
+use super::typed::{Typed, typed_impl};
 use super::{Definition, Outcome, Place, at_formula};
 use crate::Expression;
 use crate::emit::{EmitOptions, identifier};
@@ -147,7 +148,9 @@ pub fn items(
             }
         }
     });
-    if through_output.is_some() {
+    let has_output_form = through_output.is_some();
+    tokens.extend(typed_impl(&parameters, Typed::Vector { from_output: has_output_form }, options));
+    if has_output_form {
         tokens.extend(quote! {
             impl #impl_generics #runtime::VectorActivationFromOutput<#float> for #type_use {
                 #[inline]
