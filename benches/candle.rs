@@ -7,7 +7,7 @@
 //! `cargo bench --features candle --bench candle`
 
 use candle_core::{D, Device, Module, Result, Tensor, Var};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use texgrad::activations::{Gelu, Silu, Softmax, Tanh};
 use texgrad::candle::{Op, RowOp};
@@ -37,6 +37,7 @@ fn bench(c: &mut Criterion) {
     let x = input().expect("the input builds");
     let mut group = c.benchmark_group("candle 1024x1024 f32 forward+backward");
     group.sample_size(20);
+    group.throughput(Throughput::Elements((SIDE * SIDE) as u64));
     let rows: [(&str, &Operation, &Operation); 4] = [
         ("gelu", &|x| Op(Gelu).forward(x), &|x| x.gelu_erf()),
         ("silu", &|x| Op(Silu).forward(x), &|x| x.silu()),

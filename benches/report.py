@@ -179,6 +179,27 @@ def main():
                 targets.append((f"{group} {name}: within 5% of hand-written", value_ratio <= 1.05, value_ratio))
             if name in FUSED_TARGET and fused_ratio is not None:
                 targets.append((f"{group} {name}: fused at most 0.7x apart", fused_ratio <= 0.7, fused_ratio))
+    candle_group = "candle 1024x1024 f32 forward+backward"
+    candle_rows = [name for name in ("gelu", "silu", "tanh", "softmax") if (candle_group, name, "texgrad") in ours]
+    if candle_rows:
+        lines += [
+            "",
+            "## candle operations, f32, 1024×1024, forward + backward",
+            "",
+            "`cargo bench --features candle --bench candle`: `sum(f(x))` and its gradient through candle's "
+            "autograd, texgrad's `Op`/`RowOp` beside candle's own operation (softmax: written with "
+            "candle-core's operations, which have no softmax of their own). ns per element.",
+            "",
+            "| function | texgrad | candle | ratio |",
+            "|---|---|---|---|",
+        ]
+        for name in candle_rows:
+            texgrad = ours.get((candle_group, name, "texgrad"))
+            candle = ours.get((candle_group, name, "candle"))
+            value = texgrad / candle if texgrad and candle else None
+            lines.append(f"| {name} | {cell(texgrad)} | {cell(candle)} | {ratio(value)} |")
+            if value is not None:
+                targets.append((f"candle {name}: at most as slow as candle's own", value <= 1.0, value))
     met = sum(1 for _, ok, _ in targets if ok)
     lines += ["", "## Targets", "", f"{met} of {len(targets)} met.", ""]
     missed = [(label, value) for label, ok, value in targets if not ok]

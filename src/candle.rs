@@ -118,6 +118,10 @@ fn elements<'a, F: Element>(storage: &'a CpuStorage, layout: &Layout) -> Result<
         if last_stride == 1 {
             let row = data.get(base..base + last).ok_or_else(|| out_of_bounds(layout, data.len()))?;
             gathered.extend_from_slice(row);
+        } else if last_stride == 0 {
+            // A broadcast row (the gradient of a sum is one value repeated).
+            let value = data.get(base).ok_or_else(|| out_of_bounds(layout, data.len()))?;
+            gathered.resize(gathered.len() + last, *value);
         } else {
             for position in 0..last {
                 let value = data.get(base + position * last_stride).ok_or_else(|| out_of_bounds(layout, data.len()))?;
