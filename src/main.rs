@@ -10,6 +10,10 @@
 //! - `texgrad accuracy FORMULA [--wrt NAME] [--at a=0.1] [--format text|json]`: a formula's
 //!   value and derivatives measured in `f32` and `f64`, texgrad's form and as written.
 //! - `texgrad eval FORMULA --at x=0.5 [--at a=0.1] [--derivative NAME]`: the value in f64.
+//! - `texgrad emit FORMULA --name NAME [--input x] [--parameter alpha=1.0] [--loss]`: the Rust
+//!   the macros generate for the definition, formatted.
+//! - `texgrad check FORMULA --derivative CLAIM [--wrt NAME] [--at a=0.1]`: whether a claimed
+//!   derivative is right (exit 0) or wrong (exit 1, with an input where it fails).
 
 use std::process::ExitCode;
 
@@ -71,6 +75,45 @@ enum Command {
         #[arg(long, value_enum, default_value_t = cli::ReportFormat::Text)]
         format: cli::ReportFormat,
     },
+    /// Check a claimed derivative: exit code 0 if it is right, 1 with an input where it is
+    /// wrong, 2 if the formula or the claim does not parse.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check {
+        /// The formula, in LaTeX; `-` reads it from standard input.
+        #[arg(allow_hyphen_values = true)]
+        formula: String,
+        /// The claimed derivative, in LaTeX; `f(x)` (or `f`) in it is the function itself.
+        #[arg(long, allow_hyphen_values = true)]
+        derivative: String,
+        /// The input to differentiate with respect to (default: `x`, or the only name in the
+        /// formula).
+        #[arg(long)]
+        wrt: Option<String>,
+        /// A parameter's value: `a=0.01` (repeat for each parameter).
+        #[arg(long = "at", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+        at: Vec<String>,
+    },
+    /// Print the Rust that `define_activation!` (or `define_loss!`) generates for a formula,
+    /// formatted: for crates that cannot run proc-macros.
+    Emit {
+        /// The formula, in LaTeX; `-` reads it from standard input.
+        #[arg(allow_hyphen_values = true)]
+        formula: String,
+        /// The definition's name, a Rust identifier (`my_activation` gives `my_activation`,
+        /// `my_activation_derivative`, ..., and the type `MyActivation`).
+        #[arg(long)]
+        name: String,
+        /// An input, in order (repeat for a gate or a loss; default: `x`, or the only name that
+        /// is not a parameter).
+        #[arg(long = "input", value_name = "NAME")]
+        inputs: Vec<String>,
+        /// A parameter with its default: `alpha=1.0` (repeat for each parameter).
+        #[arg(long = "parameter", value_name = "NAME=DEFAULT", allow_hyphen_values = true)]
+        parameters: Vec<String>,
+        /// Generate a loss (`define_loss!`) instead of an activation.
+        #[arg(long)]
+        loss: bool,
+    },
     /// Evaluate a formula (or one of its derivatives) in f64.
     Eval {
         /// The formula, in LaTeX; `-` reads it from standard input.
@@ -84,6 +127,17 @@ enum Command {
         derivative: Option<String>,
     },
 }
+
+/// The original notes' claims, two of them wrong, as examples of `texgrad check`.
+const CHECK_EXAMPLES: &str = r#"Examples, from the notes this project grew from:
+  texgrad check 'f(x) = \frac{1}{1+e^{-x}}' --derivative 'f(x) - (1 - f(x))'
+      wrong (exit 1): the sigmoid's derivative is f(x)(1 - f(x))
+  texgrad check 'f(x) = \frac{1}{1+e^{-x}}' --derivative 'f(x)(1 - f(x))'
+      right (exit 0)
+  texgrad check 'f(x) = \frac{x}{1 + |x|}' --derivative '\frac{1}{(1+x)^2}'
+      wrong (exit 1) for x < 0: softsign's derivative is 1/(1+|x|)^2
+  texgrad check 'f(x)=\frac{e^x-e^{-x}}{e^x+e^{-x}}' --derivative '1 - f(x)^2'
+      right (exit 0)"#;
 
 fn main() -> ExitCode {
     let arguments = Arguments::parse();
@@ -100,6 +154,14 @@ fn main() -> ExitCode {
         Some(Command::Accuracy { formula: None, .. }) => cli::accuracy(),
         Some(Command::Accuracy { formula: Some(formula), wrt, at, format }) => match cli::formula_argument(formula) {
             Ok(formula) => cli::accuracy_of(&formula, wrt.as_deref(), &at, format),
+            Err(code) => code,
+        },
+        Some(Command::Check { formula, derivative, wrt, at }) => match cli::formula_argument(formula) {
+            Ok(formula) => cli::check(&formula, &derivative, wrt.as_deref(), &at),
+            Err(code) => code,
+        },
+        Some(Command::Emit { formula, name, inputs, parameters, loss }) => match cli::formula_argument(formula) {
+            Ok(formula) => cli::emit(&formula, &name, &inputs, &parameters, loss),
             Err(code) => code,
         },
         Some(Command::Eval { formula, at, derivative }) => match cli::formula_argument(formula) {

@@ -200,3 +200,137 @@ fn accuracy_of_a_formula_asks_for_unbound_parameters() {
     let output = texgrad(&["accuracy", r"\alpha x^2", "--at", "alpha=2"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
+
+#[test]
+fn check_judges_the_notes_claims_with_exit_codes() {
+    let sigmoid = r"f(x) = \frac{1}{1+e^{-x}}";
+    // The notes' wrong sigmoid derivative: exit 1, an input where it fails, the truth.
+    let output = texgrad(&["check", sigmoid, "--derivative", "f(x) - (1 - f(x))"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("wrong: at x = "), "{stdout}");
+    assert!(stdout.contains("the derivative is \\sigma(x) \\sigma(-x)"), "{stdout}");
+    // The right one, in the notes' form and in a form of one's own.
+    for claim in ["f(x)(1 - f(x))", r"\frac{e^{-x}}{(1 + e^{-x})^2}"] {
+        let output = texgrad(&["check", sigmoid, "--derivative", claim]);
+        assert!(output.status.success(), "{claim}: {}", text(&output.stdout));
+        assert!(text(&output.stdout).starts_with("right: "));
+    }
+    // Softsign: the notes drop the absolute value, wrong for x < 0 only.
+    let softsign = r"f(x) = \frac{x}{1 + |x|}";
+    let output = texgrad(&["check", softsign, "--derivative", r"\frac{1}{(1+x)^2}"]);
+    assert_eq!(output.status.code(), Some(1));
+    let at: f64 = text(&output.stdout)
+        .strip_prefix("wrong: at x = ")
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|number| number.parse().ok())
+        .expect("the counterexample is printed");
+    assert!(at < 0.0, "the counterexample {at} is where |x| matters");
+    assert!(texgrad(&["check", softsign, "--derivative", r"\frac{1}{(1+|x|)^2}"]).status.success());
+    // A parameter's value.
+    let leaky = r"f(x) = \begin{cases} x, & x \ge 0 \\ a x, & x < 0 \end{cases}";
+    let claim = r"\begin{cases} 1, & x \ge 0 \\ a, & x < 0 \end{cases}";
+    assert!(texgrad(&["check", leaky, "--derivative", claim, "--at", "a=0.01"]).status.success());
+    let output = texgrad(&["check", leaky, "--derivative", "1", "--at", "a=0.01"]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn check_refuses_what_does_not_parse_with_exit_code_2() {
+    for (formula, claim, underlined) in
+        [(r"\frac{1}{1+e^{-x}}", r"\frac{1}{(1+x", r"\frac{1}{(1+x"), (r"\frac{1}{1+e^{-x", "1", r"\frac{1}{1+e^{-x")]
+    {
+        let output = texgrad(&["check", formula, "--derivative", claim]);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = text(&output.stderr);
+        assert!(stderr.starts_with("error: ") && stderr.contains(underlined) && stderr.contains('^'), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let output = texgrad(&["check", "--help"]);
+    assert!(output.status.success());
+    assert!(text(&output.stdout).contains("f(x) - (1 - f(x))"), "the notes' wrong claims are the examples");
+}
+
+#[test]
+fn emit_prints_the_macros_code_formatted() {
+    let output = texgrad(&["emit", r"\alpha(e^x - 1) + x", "--name", "my_elu", "--parameter", "alpha=1.5"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let source = text(&output.stdout);
+    let file = syn::parse_file(&source).expect("the emitted code is Rust");
+    let names: Vec<String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Fn(function) => Some(function.sig.ident.to_string()),
+            syn::Item::Struct(structure) => Some(structure.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    for expected in ["MyElu", "my_elu", "my_elu_derivative", "my_elu_second_derivative", "my_elu_derivative_wrt_alpha"]
+    {
+        assert!(names.iter().any(|name| name == expected), "{expected} missing from {names:?}");
+    }
+    assert!(source.contains("literal(1.5f32, 1.5f64)"), "the parameter's default");
+    insta::assert_snapshot!(
+        "emit-sigmoid",
+        text(&texgrad(&["emit", r"\frac{1}{1+e^{-x}}", "--name", "sigmoid"]).stdout)
+    );
+
+    // A loss and a gate.
+    let output = texgrad(&[
+        "emit",
+        r"\frac{1}{n}\sum_i (y_i - \hat{y}_i)^2",
+        "--name",
+        "my_mse",
+        "--loss",
+        "--input",
+        "y_hat",
+        "--input",
+        "y",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("::texgrad::__private::Loss<F> for MyMse"));
+    let output = texgrad(&["emit", r"a \sigma(b)", "--name", "gate", "--input", "a", "--input", "b"]);
+    assert!(text(&output.stdout).contains("::texgrad::__private::Gate<F> for Gate"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn emit_refuses_bad_names_and_formulas_with_exit_code_2() {
+    for arguments in [
+        &["emit", "x", "--name", "fn"][..],
+        &["emit", "x", "--name", "1st"],
+        &["emit", r"\frac{1}{x", "--name", "f"],
+        &["emit", "a b", "--name", "f"],
+        &["emit", "x", "--name", "f", "--parameter", "alpha"],
+        &["emit", r"\sum_i y_i", "--name", "f", "--loss"],
+        &["emit", "x + y", "--name", "f", "--input", "x"],
+    ] {
+        let output = texgrad(arguments);
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}: {}", text(&output.stdout));
+        let stderr = text(&output.stderr);
+        assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{arguments:?}: {stderr}");
+    }
+}
+
+#[test]
+fn emitted_code_compiles_and_runs_in_a_users_crate() {
+    let output = texgrad(&["emit", r"\alpha(e^x - 1) + x", "--name", "my_elu", "--parameter", "alpha=1.5"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let check = r#"
+fn main() {
+    use texgrad::Activation;
+    let expected = 0.5 + 1.5 * 0.5f64.exp_m1();
+    assert!((my_elu(0.5f64, 1.5) - expected).abs() < 1e-15);
+    assert!((my_elu_derivative(0.5f64, 1.5) - (1.0 + 1.5 * 0.5f64.exp())).abs() < 1e-15);
+    let activation = MyElu::<f32>::default();
+    let mut y = [0.0f32; 3];
+    activation.forward(&[0.5, -1.0, 2.0], &mut y);
+    assert!((y[0] - expected as f32).abs() < 1e-6);
+}
+"#;
+    let directory = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("emitted");
+    std::fs::create_dir_all(&directory).expect("a scratch directory");
+    let path = directory.join("my_elu.rs");
+    std::fs::write(&path, format!("{}\n{check}", text(&output.stdout))).expect("the emitted crate is written");
+    trybuild::TestCases::new().pass(&path);
+}

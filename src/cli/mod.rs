@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::collections::HashMap;
 
 use texgrad::grammar::print;
-use texgrad::symbolic::{Bindings, EngineError, Expression, check, oracle};
+use texgrad::symbolic::emit::EmitOptions;
+use texgrad::symbolic::{Bindings, EngineError, Expression, check, generate, oracle};
 
 /// `println!` that ends the program quietly when standard output is closed (`texgrad | head`),
 /// instead of panicking as `println!` does.
@@ -535,4 +536,130 @@ fn errors_cell(errors: &oracle::Errors) -> String {
 
 fn worst_cell(errors: &oracle::Errors) -> String {
     if errors.max == 0.0 { "—".to_owned() } else { format!("{:e}", errors.worst) }
+}
+
+/// `texgrad check FORMULA --derivative CLAIM`: whether `CLAIM` (where `f(x)` is the function) is
+/// the derivative of `FORMULA` with respect to `wrt`, compared on both sides of every kink. Exit
+/// code 0 when it is, 1 with the input where it is not (and the true derivative), 2 when the
+/// formula, the claim or a value does not parse.
+pub fn check(formula: &str, claim: &str, wrt: Option<&str>, at: &[String]) -> ExitCode {
+    let mut bindings = Bindings::default();
+    for text in at {
+        bindings = match binding(bindings, text) {
+            Ok(bindings) => bindings,
+            Err(error) => return refuse(text, &error),
+        };
+    }
+    let (expression, input) = match Expression::parse(formula).and_then(|expression| {
+        let input = default_wrt(&expression, wrt)?;
+        Ok((expression, input))
+    }) {
+        Ok(parsed) => parsed,
+        Err(error) => return refuse(formula, &error),
+    };
+    match check::judge_derivative_claim(&expression, &input, claim, &bindings) {
+        Ok(check::Verdict::Right { points }) => {
+            say!(
+                "right: {claim} is the derivative with respect to {input} (compared at {points} points, on both sides of every kink)"
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(check::Verdict::Wrong { at, claimed, derivative, truth }) => {
+            say!("wrong: at {input} = {at}, the claim gives {claimed} but the derivative is {derivative}");
+            say!("the derivative is {truth}");
+            ExitCode::from(1)
+        }
+        Err(error) => refuse(claim, &error),
+    }
+}
+
+/// `texgrad emit FORMULA --name NAME`: the Rust that `define_activation!` (or, with `loss`,
+/// `define_loss!`) generates for the definition, formatted, for crates that cannot run
+/// proc-macros. The code calls the runtime through `::texgrad::__private`, like the macros'.
+pub fn emit(formula: &str, name: &str, inputs: &[String], parameters: &[String], loss: bool) -> ExitCode {
+    if syn::parse_str::<syn::Ident>(name).is_err() || name.starts_with("r#") {
+        return refuse(
+            name,
+            &EngineError::new(format!("`{name}` is not a Rust identifier"))
+                .with_hint("name the definition like a Rust function: --name my_activation"),
+        );
+    }
+    let mut declared = Vec::new();
+    for text in parameters {
+        let parsed = text.split_once('=').and_then(|(parameter, value)| {
+            let value: f64 = value.trim().parse().ok().filter(|value: &f64| value.is_finite())?;
+            Some((parameter.trim().to_owned(), value))
+        });
+        match parsed {
+            Some(parameter) => declared.push(parameter),
+            None => {
+                let error = EngineError::new(format!("`{text}` is not a parameter with a default"))
+                    .with_hint("write --parameter alpha=1.0");
+                return refuse(text, &error);
+            }
+        }
+    }
+    let inputs = if !inputs.is_empty() {
+        inputs.to_vec()
+    } else if loss {
+        let error = EngineError::new("a loss needs its inputs named, the prediction first")
+            .with_hint("add --input y_hat --input y");
+        return refuse(formula, &error);
+    } else {
+        // The input: `x`, or the only name that is not a declared parameter.
+        let expression = match Expression::parse(formula) {
+            Ok(expression) => expression,
+            Err(error) => return refuse(formula, &error),
+        };
+        let (scalars, vectors) = expression.names();
+        let mut names: Vec<String> = scalars
+            .into_iter()
+            .chain(vectors.into_keys())
+            .filter(|name| !declared.iter().any(|(parameter, _)| parameter == name))
+            .collect();
+        names.sort();
+        match names.as_slice() {
+            [only] => vec![only.clone()],
+            _ if names.iter().any(|name| name == "x") => vec!["x".to_owned()],
+            _ => {
+                let error = EngineError::new("say which names are the inputs").with_hint(format!(
+                    "add --input for each input, --parameter NAME=DEFAULT for the others: {}",
+                    names.join(", ")
+                ));
+                return refuse(formula, &error);
+            }
+        }
+    };
+    let definition = generate::Definition {
+        name: name.to_owned(),
+        attributes: proc_macro2::TokenStream::new(),
+        visibility: quote::quote!(pub),
+        inputs,
+        parameters: declared,
+        formula: formula.to_owned(),
+        claim: None,
+    };
+    let flavor = if loss { generate::Flavor::Loss } else { generate::Flavor::Activation };
+    let options = EmitOptions { float_trait: quote::quote!(::texgrad::__private::Float), ..EmitOptions::default() };
+    let (tokens, failures) = generate::generate(flavor, &[definition], &options);
+    if let Some(failure) = failures.first() {
+        let text = match failure.place {
+            generate::Place::Formula => formula,
+            _ => name,
+        };
+        return refuse(text, &failure.error);
+    }
+    match syn::parse2::<syn::File>(tokens) {
+        Ok(file) => {
+            let one_line = formula.split_whitespace().collect::<Vec<_>>().join(" ");
+            let kind = if loss { "loss" } else { "activation" };
+            say!("// Generated by `texgrad emit` from `{one_line}`: what `define_{kind}!` expands to.");
+            say!("// It needs the `texgrad` crate, which it calls through `::texgrad::__private`.\n");
+            say!("{}", prettyplease::unparse(&file));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            refuse(formula, &EngineError::new(format!("internal error: the generated code does not parse: {error}")))
+        }
+    }
 }

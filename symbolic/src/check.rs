@@ -48,14 +48,37 @@ fn agree(a: f64, b: f64) -> bool {
     (a - b).abs() <= TOLERANCE * a.abs().max(b.abs()).max(1.0)
 }
 
-/// Check a claimed derivative of `function` with respect to the scalar `input`, where `f(x)`
-/// (or `f`) in the claim is the function itself. `parameters` gives values to the other names.
-pub fn check_derivative_claim(
+/// What a claimed derivative turned out to be.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// The claim agrees with the derivative at every compared point.
+    Right {
+        /// How many sample points gave finite values to compare.
+        points: usize,
+    },
+    /// The claim disagrees with the derivative at `at`.
+    Wrong {
+        /// The input where they disagree (the first sample point that shows it).
+        at: f64,
+        /// The claim's value there.
+        claimed: f64,
+        /// The derivative's value there.
+        derivative: f64,
+        /// The derivative, simplified, as LaTeX.
+        truth: String,
+    },
+}
+
+/// Judge a claimed derivative of `function` with respect to the scalar `input`, where `f(x)`
+/// (or `f`) in the claim is the function itself, at sample points on both sides of every kink.
+/// `parameters` gives values to the other names. An error if the claim does not parse or
+/// lower, or no point gives finite values to compare.
+pub fn judge_derivative_claim(
     function: &Expression,
     input: &str,
     claim: &str,
     parameters: &Bindings,
-) -> Result<(), EngineError> {
+) -> Result<Verdict, EngineError> {
     let (graph, root) = function.graph();
     let mut graph = graph.clone();
     let mut scope = Scope::default();
@@ -74,13 +97,11 @@ pub fn check_derivative_claim(
         }
         compared += 1;
         if !agree(expected, got) {
-            return Err(EngineError::new(format!(
-                "the claimed derivative is wrong: at {input} = {x}, the claim gives {got} but the derivative is {expected}"
-            ))
-            .with_hint(format!("the derivative is {}", match function.derivative(input) {
+            let truth = match function.derivative(input) {
                 Ok(simplified) => simplified.latex(),
                 Err(_) => crate::print::latex(&graph, truth),
-            })));
+            };
+            return Ok(Verdict::Wrong { at: x, claimed: got, derivative: expected, truth });
         }
     }
     if compared == 0 {
@@ -88,7 +109,24 @@ pub fn check_derivative_claim(
             "the claimed derivative could not be compared: no sample point gives finite values",
         ));
     }
-    Ok(())
+    Ok(Verdict::Right { points: compared })
+}
+
+/// Check a claimed derivative (see [`judge_derivative_claim`]): a wrong claim is an error that
+/// names the input where it fails and gives the derivative as a hint.
+pub fn check_derivative_claim(
+    function: &Expression,
+    input: &str,
+    claim: &str,
+    parameters: &Bindings,
+) -> Result<(), EngineError> {
+    match judge_derivative_claim(function, input, claim, parameters)? {
+        Verdict::Right { .. } => Ok(()),
+        Verdict::Wrong { at, claimed, derivative, truth } => Err(EngineError::new(format!(
+            "the claimed derivative is wrong: at {input} = {at}, the claim gives {claimed} but the derivative is {derivative}"
+        ))
+        .with_hint(format!("the derivative is {truth}"))),
+    }
 }
 
 /// Check that every form of a chain `f(x) = A = B` agrees with the last one.
