@@ -10,6 +10,8 @@
 //! - `texgrad accuracy FORMULA [--wrt NAME] [--at a=0.1] [--format text|json]`: a formula's
 //!   value and derivatives measured in `f32` and `f64`, texgrad's form and as written.
 //! - `texgrad eval FORMULA --at x=0.5 [--at a=0.1] [--derivative NAME]`: the value in f64.
+//! - `texgrad analyze FORMULA [--wrt NAME] [--at a=0.1] [--format text|json]`: range, f(0),
+//!   monotonicity, limits, saturation, dead zones, continuity.
 //! - `texgrad emit FORMULA --name NAME [--input x] [--parameter alpha=1.0] [--loss]`: the Rust
 //!   the macros generate for the definition, formatted.
 //! - `texgrad check FORMULA --derivative CLAIM [--wrt NAME] [--at a=0.1]`: whether a claimed
@@ -65,6 +67,22 @@ enum Command {
         /// A scalar formula of one input, in LaTeX; `-` reads it from standard input.
         #[arg(allow_hyphen_values = true)]
         formula: Option<String>,
+        /// The input (default: `x`, or the only name in the formula).
+        #[arg(long)]
+        wrt: Option<String>,
+        /// A parameter's value: `alpha=1.5` (repeat for each parameter).
+        #[arg(long = "at", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+        at: Vec<String>,
+        /// Output syntax.
+        #[arg(long, value_enum, default_value_t = cli::ReportFormat::Text)]
+        format: cli::ReportFormat,
+    },
+    /// The function's character: range, f(0), monotonicity, limits of f and f' at ±∞,
+    /// saturation, dead zones, continuity of f and f', each with how it is known.
+    Analyze {
+        /// A scalar formula of one input, in LaTeX; `-` reads it from standard input.
+        #[arg(allow_hyphen_values = true)]
+        formula: String,
         /// The input (default: `x`, or the only name in the formula).
         #[arg(long)]
         wrt: Option<String>,
@@ -154,6 +172,10 @@ fn main() -> ExitCode {
         Some(Command::Accuracy { formula: None, .. }) => cli::accuracy(),
         Some(Command::Accuracy { formula: Some(formula), wrt, at, format }) => match cli::formula_argument(formula) {
             Ok(formula) => cli::accuracy_of(&formula, wrt.as_deref(), &at, format),
+            Err(code) => code,
+        },
+        Some(Command::Analyze { formula, wrt, at, format }) => match cli::formula_argument(formula) {
+            Ok(formula) => cli::analyze(&formula, wrt.as_deref(), &at, format),
             Err(code) => code,
         },
         Some(Command::Check { formula, derivative, wrt, at }) => match cli::formula_argument(formula) {

@@ -334,3 +334,44 @@ fn main() {
     std::fs::write(&path, format!("{}\n{check}", text(&output.stdout))).expect("the emitted crate is written");
     trybuild::TestCases::new().pass(&path);
 }
+
+#[test]
+fn analyze_reports_the_character_of_a_function() {
+    let output = texgrad(&["analyze", r"\frac{1}{1+e^{-x}}"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report = text(&output.stdout);
+    for row in [
+        "range                   (0, 1)",
+        "f(0)                    0.5                         exact",
+        "monotone                increasing",
+        "zero-centred            no",
+        "saturating              both sides",
+        "dead zone               none",
+        "smooth (f' continuous)  yes",
+    ] {
+        assert!(report.contains(row), "{row:?} missing from\n{report}");
+    }
+    let output = texgrad(&[
+        "analyze",
+        r"\begin{cases} x, & x \ge 0 \\ \alpha(e^x - 1), & x < 0 \end{cases}",
+        "--at",
+        "alpha=1.5",
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let json: serde_json::Value = serde_json::from_str(&text(&output.stdout)).expect("json");
+    assert_eq!(json["range"]["value"], "(-1.5, ∞)");
+    assert_eq!(json["range"]["certainty"], "sampled");
+    assert_eq!(json["smooth (f' continuous)"]["value"], "no: f' jumps at 0");
+    // Refusals: a vector function, a formula that does not parse, a missing parameter.
+    for arguments in [
+        &["analyze", r"\frac{e^{z_i}}{\sum_j e^{z_j}}"][..],
+        &["analyze", r"\frac{1}{"],
+        &["analyze", r"\alpha x", "--wrt", "x"],
+    ] {
+        let output = texgrad(arguments);
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}: {}", text(&output.stdout));
+        assert!(!text(&output.stderr).contains("panicked"));
+    }
+}

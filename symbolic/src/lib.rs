@@ -31,6 +31,7 @@
 //! assert_eq!(at_zero, 0.25);
 //! ```
 
+pub mod analysis;
 pub mod catalog;
 pub mod check;
 pub mod constant;

@@ -1,0 +1,418 @@
+//! The character of a scalar function of one input, computed: its range, `f(0)`, monotonicity,
+//! limits of `f` and `f'` at ±∞, where the derivative is 0 on an interval (dead zones),
+//! whether the function is zero-centred and saturating, and whether `f` and `f'` are continuous
+//! at every kink and case boundary: what the notes this project grew from judged by hand.
+//!
+//! Every property is measured with the 256-bit evaluator ([`crate::oracle::Exact`]) at samples:
+//! every decade of both signs up to 10^300 (10^4 for the derivative's sign), a fine grid over
+//! [-30, 30], and both sides of every kink, so each one carries [`Certainty::Sampled`] (true at
+//! every sample, not proved between them); `f(0)` is [`Certainty::Exact`]. A bound of the range
+//! that the samples approach only in the tails (sigmoid's 0 and 1) is open; one attained within
+//! [-30, 30] is closed. Proofs by interval arithmetic are not done yet.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::Expression;
+use crate::constant;
+use crate::error::EngineError;
+use crate::eval::Bindings;
+use crate::ir::{Func, Graph, Id, Node};
+use crate::oracle::{Exact, Precise};
+
+/// How a property is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Certainty {
+    /// Computed exactly (to 256 bits).
+    Exact,
+    /// True at every sample; not proved between them.
+    Sampled,
+}
+
+/// One end of a range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bound {
+    /// The value (±∞ for an unbounded side).
+    pub value: f64,
+    /// Whether the function attains it.
+    pub closed: bool,
+}
+
+/// Whether the function rises or falls, from the sign of its derivative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Monotonicity {
+    /// `f' > 0` at every sample.
+    Increasing,
+    /// `f' ≥ 0` at every sample, 0 at some.
+    NonDecreasing,
+    /// `f' < 0` at every sample.
+    Decreasing,
+    /// `f' ≤ 0` at every sample, 0 at some.
+    NonIncreasing,
+    /// Constant.
+    Constant,
+    /// `f'` takes both signs.
+    Neither,
+}
+
+/// The character of a scalar function of one input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    /// The lowest and highest values.
+    pub range: (Bound, Bound),
+    /// `f(0)`, if the function is finite there.
+    pub at_zero: Option<f64>,
+    /// From the sign of `f'`.
+    pub monotonicity: Monotonicity,
+    /// `f` at -∞ and +∞ (the value at ∓10^300, and the next decade's to tell a limit from
+    /// growth; `None` where there is none).
+    pub limits: (Option<f64>, Option<f64>),
+    /// `f'` at -∞ and +∞, likewise.
+    pub derivative_limits: (Option<f64>, Option<f64>),
+    /// Intervals where `f'` is exactly 0 at every sample (±∞ for an open end).
+    pub dead_zones: Vec<(f64, f64)>,
+    /// The kinks and case boundaries where `f` jumps.
+    pub discontinuities: Vec<f64>,
+    /// The kinks and case boundaries where `f'` jumps.
+    pub derivative_jumps: Vec<f64>,
+    /// How the range, monotonicity, limits and zones are known ([`Certainty::Sampled`]).
+    pub certainty: Certainty,
+}
+
+impl Analysis {
+    /// `f(0) = 0` and the range has values of both signs.
+    pub fn zero_centred(&self) -> bool {
+        self.at_zero == Some(0.0) && self.range.0.value < 0.0 && self.range.1.value > 0.0
+    }
+
+    /// Whether `f' → 0` at -∞ and at +∞ (vanishing gradients there).
+    pub fn saturating(&self) -> (bool, bool) {
+        let vanishes = |limit: Option<f64>| limit.is_some_and(|limit| limit.abs() < 1e-12);
+        (vanishes(self.derivative_limits.0), vanishes(self.derivative_limits.1))
+    }
+
+    /// Whether `f'` is continuous everywhere sampled (no jump at a kink or boundary).
+    pub fn smooth(&self) -> bool {
+        self.discontinuities.is_empty() && self.derivative_jumps.is_empty()
+    }
+
+    /// The range as mathematics writes it: `(0, 1)`, `[0, ∞)`.
+    pub fn range_text(&self) -> String {
+        let (low, high) = self.range;
+        let number = |value: f64| {
+            if value.is_infinite() {
+                if value > 0.0 { "∞".to_owned() } else { "-∞".to_owned() }
+            } else {
+                // `+ 0.0` turns -0 into 0.
+                let value = round_for_display(value) + 0.0;
+                if value != 0.0 && !(1e-4..1e6).contains(&value.abs()) {
+                    format!("{value:e}")
+                } else {
+                    format!("{value}")
+                }
+            }
+        };
+        format!(
+            "{}{}, {}{}",
+            if low.closed { '[' } else { '(' },
+            number(low.value),
+            number(high.value),
+            if high.closed { ']' } else { ')' }
+        )
+    }
+}
+
+/// Six significant digits, without trailing noise: `-0.169971`, `1`.
+pub fn round_for_display(value: f64) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let digits = 6 - value.abs().log10().ceil() as i32;
+    let scale = 10f64.powi(digits.clamp(-300, 300));
+    let rounded = (value * scale).round() / scale;
+    if rounded == 0.0 { 0.0 } else { rounded }
+}
+
+/// Within this, a bound attained by the samples counts as attained (closed); beyond it, values
+/// that only approach the bound in the tails leave it open. 256 bits tell `\tanh 30` from 1.
+const ATTAINED_WITHIN: f64 = 30.0;
+
+/// Where the derivative's sign is read (monotonicity, dead zones): see [`analyze`].
+const SIGN_WITHIN: f64 = 1e4;
+
+/// Analyse `expression` as a function of `input`, the other names bound by `bindings`.
+pub fn analyze(expression: &Expression, input: &str, bindings: &Bindings) -> Result<Analysis, EngineError> {
+    if !expression.names().1.is_empty() || !expression.free_indices().is_empty() {
+        return Err(EngineError::new("the analysis takes a scalar function of one input, not vectors"));
+    }
+    let derivative = expression.derivative(input)?;
+    let (graph, root) = expression.graph();
+    let (derivative_graph, derivative_root) = derivative.graph();
+    let value = Evaluate::new(graph, root, input, bindings);
+    let slope = Evaluate::new(derivative_graph, derivative_root, input, bindings);
+
+    let kinks = kinks(graph, root, input, bindings);
+    let samples = samples(&kinks);
+    let values: Vec<(f64, Precise)> = samples.iter().filter_map(|&x| Some((x, value.precise(x)?))).collect();
+    // The derivative's sign, within ±10^4: beyond, exponentials of the tails (`σ'` at 10^16)
+    // leave even 256 bits, and an exact 0 there would be the evaluator's, not the function's.
+    let slopes: Vec<(f64, Option<Precise>)> =
+        samples.iter().filter(|x| x.abs() <= SIGN_WITHIN).map(|&x| (x, slope.precise(x))).collect();
+    if values.is_empty() {
+        return Err(EngineError::new(format!("the function has no value at any sample of {input}")));
+    }
+    let far = 1e300;
+    let limit = |evaluate: &Evaluate<'_>, sign: f64| -> Option<f64> {
+        // The value at 10^300 and at 10^299: a limit if they agree, growth or oscillation if not.
+        let (outer, inner) = (evaluate.at(sign * far)?, evaluate.at(sign * far / 10.0)?);
+        let settled = outer.is_infinite() && outer == inner
+            || (outer - inner).abs() <= 1e-9 * outer.abs().max(inner.abs()).max(1e-300);
+        settled.then_some(outer)
+    };
+    let limits = (limit(&value, -1.0), limit(&value, 1.0));
+    let derivative_limits = (limit(&slope, -1.0), limit(&slope, 1.0));
+    Ok(Analysis {
+        range: range(&value, &values, limits),
+        at_zero: value.at(0.0),
+        monotonicity: monotonicity(&slopes),
+        limits,
+        derivative_limits,
+        dead_zones: dead_zones(&slopes),
+        discontinuities: jumps(&value, &kinks),
+        derivative_jumps: jumps(&slope, &kinks),
+        certainty: Certainty::Sampled,
+    })
+}
+
+/// A function of one input evaluated to 256 bits and rounded to `f64`.
+struct Evaluate<'g> {
+    exact: Exact<'g>,
+    root: Id,
+    input: String,
+    bindings: Bindings,
+}
+
+impl<'g> Evaluate<'g> {
+    fn new(graph: &'g Graph, root: Id, input: &str, bindings: &Bindings) -> Self {
+        Evaluate { exact: Exact::new(graph), root, input: input.to_owned(), bindings: bindings.clone() }
+    }
+
+    fn precise(&self, x: f64) -> Option<Precise> {
+        let bindings = self.bindings.clone().scalar(&self.input, x);
+        self.exact.at(self.root, &bindings, &HashMap::new()).ok().flatten().filter(|value| !value.is_nan())
+    }
+
+    fn at(&self, x: f64) -> Option<f64> {
+        self.precise(x).map(|value| value.to_f64())
+    }
+}
+
+/// The inputs where the formula may have a kink or a jump: where an affine function of the
+/// input meets a constant (or a bound parameter) in a comparison, `\max` or `\min`
+/// (`\min(\max(0, x + 3), 6)` at -3 and 3), and where the argument of `|·|` or
+/// `\operatorname{sign}` is 0.
+fn kinks(graph: &Graph, root: Id, input: &str, bindings: &Bindings) -> Vec<f64> {
+    let exact = Exact::new(graph);
+    let at = |id: Id, x: f64| -> Option<f64> {
+        let bindings = bindings.clone().scalar(input, x);
+        exact.at(id, &bindings, &HashMap::new()).ok().flatten().map(|value| value.to_f64())
+    };
+    let value_of = |id: Id| -> Option<f64> {
+        constant::fold(graph, id).map(|value| value.to_f64()).or_else(|| match graph.node(id) {
+            Node::Symbol(name) if name != input => bindings.scalars.get(name).copied(),
+            _ => None,
+        })
+    };
+    // Where `id`, if affine in the input (a x + b), equals `target`.
+    let crossing = |id: Id, target: f64| -> Option<f64> {
+        let (b, one, two) = (at(id, 0.0)?, at(id, 1.0)?, at(id, 2.0)?);
+        let a = one - b;
+        let affine = (two - (b + 2.0 * a)).abs() <= 1e-12 * (b.abs() + a.abs()).max(1.0);
+        (affine && a != 0.0).then(|| (target - b) / a).filter(|x| x.is_finite())
+    };
+    let mut found = BTreeSet::new();
+    let mut seen = vec![false; graph.len()];
+    let mut stack = vec![root];
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        match graph.node(id) {
+            Node::Compare(_, a, b) | Node::Max(a, b) | Node::Min(a, b) => {
+                for (side, other) in [(*a, *b), (*b, *a)] {
+                    if let Some(target) = value_of(side)
+                        && let Some(kink) = crossing(other, target)
+                    {
+                        found.insert(kink.to_bits());
+                    }
+                }
+            }
+            Node::Apply(Func::Abs | Func::Sign, argument) => {
+                if let Some(kink) = crossing(*argument, 0.0) {
+                    found.insert(kink.to_bits());
+                }
+            }
+            _ => {}
+        }
+        stack.extend(graph.children(id));
+    }
+    found.into_iter().map(f64::from_bits).collect()
+}
+
+/// Every decade of both signs up to 10^300, a grid of step 0.05 over [-30, 30], and both sides
+/// of every kink.
+fn samples(kinks: &[f64]) -> Vec<f64> {
+    let mut points: Vec<f64> = vec![0.0];
+    for decade in -300..=300 {
+        let magnitude = 10f64.powi(decade);
+        points.extend([magnitude, -magnitude]);
+    }
+    for step in -600..=600 {
+        points.push(f64::from(step) * 0.05);
+    }
+    for &kink in kinks {
+        for offset in [0.0, 1e-6, -1e-6, 0.01, -0.01, 0.3, -0.3] {
+            points.push(kink + offset * kink.abs().max(1.0));
+        }
+    }
+    points.retain(|x| x.is_finite());
+    points.sort_by(f64::total_cmp);
+    points.dedup();
+    points
+}
+
+/// The lowest and highest sampled values, compared to 256 bits: attained (closed) where a
+/// sample within [`ATTAINED_WITHIN`] reaches the extreme exactly, open where only the tails
+/// approach it (`\tanh` reaches 1 in 256 bits only at 10^300), unbounded where a tail grows
+/// without limit.
+fn range(evaluate: &Evaluate<'_>, values: &[(f64, Precise)], limits: (Option<f64>, Option<f64>)) -> (Bound, Bound) {
+    let finite: Vec<&(f64, Precise)> = values.iter().filter(|(_, value)| value.is_finite()).collect();
+    let bound = |lower: bool| -> Bound {
+        let infinity = if lower { f64::NEG_INFINITY } else { f64::INFINITY };
+        let beyond = |a: &Precise, b: &Precise| {
+            a.compare(b).is_some_and(|order| if lower { order.is_lt() } else { order.is_gt() })
+        };
+        let Some(extreme) = finite
+            .iter()
+            .map(|(_, value)| *value)
+            .reduce(|best, value| if beyond(&value, &best) { value } else { best })
+        else {
+            return Bound { value: infinity, closed: false };
+        };
+        let unbounded = [limits.0, limits.1].contains(&Some(infinity))
+            || values.iter().any(|(_, value)| !value.is_finite() && value.is_negative() == lower)
+            || extreme.to_f64().abs() > 1e200;
+        if unbounded {
+            return Bound { value: infinity, closed: false };
+        }
+        let attained: Vec<usize> = (0..values.len())
+            .filter(|&position| {
+                let (x, value) = &values[position];
+                x.abs() <= ATTAINED_WITHIN && value.compare(&extreme).is_some_and(|order| order.is_eq())
+            })
+            .collect();
+        // An extreme between two samples (GELU's minimum, `\sin`'s maximum) is refined by a
+        // golden-section search between the neighbours of the best sample.
+        let refined = match attained.as_slice() {
+            [position] if *position > 0 && *position + 1 < values.len() => {
+                refine(evaluate, values[*position - 1].0, values[*position + 1].0, lower)
+                    .filter(|value| beyond(value, &extreme))
+            }
+            _ => None,
+        };
+        Bound { value: refined.unwrap_or(extreme).to_f64(), closed: !attained.is_empty() }
+    };
+    (bound(true), bound(false))
+}
+
+/// The lowest (or highest) value of `evaluate` on `[low, high]` by golden-section search, for
+/// a single extreme in between.
+fn refine(evaluate: &Evaluate<'_>, mut low: f64, mut high: f64, lower: bool) -> Option<Precise> {
+    let ratio = (5f64.sqrt() - 1.0) / 2.0;
+    let better =
+        |a: &Precise, b: &Precise| a.compare(b).is_some_and(|order| if lower { order.is_lt() } else { order.is_gt() });
+    let mut best: Option<Precise> = None;
+    for _ in 0..80 {
+        let (left, right) = (high - ratio * (high - low), low + ratio * (high - low));
+        let (at_left, at_right) = (evaluate.precise(left)?, evaluate.precise(right)?);
+        if better(&at_left, &at_right) {
+            high = right;
+            best = Some(at_left);
+        } else {
+            low = left;
+            best = Some(at_right);
+        }
+        if high - low <= 1e-15 * low.abs().max(high.abs()).max(1e-300) {
+            break;
+        }
+    }
+    best
+}
+
+/// The sign of an exact value: -1, 0 or 1.
+fn sign(value: &Precise) -> i8 {
+    if value.is_zero() {
+        0
+    } else if value.is_negative() {
+        -1
+    } else {
+        1
+    }
+}
+
+fn monotonicity(slopes: &[(f64, Option<Precise>)]) -> Monotonicity {
+    let signs: Vec<i8> = slopes.iter().filter_map(|(_, slope)| slope.as_ref()).map(sign).collect();
+    let (positive, negative, zero) = (signs.contains(&1), signs.contains(&-1), signs.contains(&0));
+    match (positive, negative, zero) {
+        (true, true, _) => Monotonicity::Neither,
+        (true, false, false) => Monotonicity::Increasing,
+        (true, false, true) => Monotonicity::NonDecreasing,
+        (false, true, false) => Monotonicity::Decreasing,
+        (false, true, true) => Monotonicity::NonIncreasing,
+        (false, false, _) => Monotonicity::Constant,
+    }
+}
+
+/// Runs of at least three consecutive samples where `f'` is exactly 0 (to 256 bits: `σ'` at
+/// -1000 is 10^{-435}, not 0), from the first to the
+/// last of the run (to ±∞ where the run reaches the last sample, ±10^4).
+fn dead_zones(slopes: &[(f64, Option<Precise>)]) -> Vec<(f64, f64)> {
+    let mut zones = Vec::new();
+    let mut run: Vec<f64> = Vec::new();
+    let close = |run: &mut Vec<f64>, zones: &mut Vec<(f64, f64)>, last: bool| {
+        if run.len() >= 3 {
+            let (first, final_x) = (run[0], run[run.len() - 1]);
+            let start = if first == slopes[0].0 { f64::NEG_INFINITY } else { first };
+            let end = if last { f64::INFINITY } else { final_x };
+            zones.push((start, end));
+        }
+        run.clear();
+    };
+    for (x, slope) in slopes {
+        let x = *x;
+        if slope.as_ref().is_some_and(Precise::is_zero) {
+            run.push(x);
+        } else {
+            close(&mut run, &mut zones, false);
+        }
+    }
+    close(&mut run, &mut zones, true);
+    zones
+}
+
+/// The kinks where the function evaluated just left and just right of them differs by more than
+/// a millionth of its size (a jump, not a slope).
+fn jumps(evaluate: &Evaluate<'_>, kinks: &[f64]) -> Vec<f64> {
+    kinks
+        .iter()
+        .copied()
+        .filter(|&kink| {
+            let step = 1e-12 * kink.abs().max(1.0);
+            match (evaluate.at(kink - step), evaluate.at(kink + step)) {
+                (Some(left), Some(right)) if left.is_finite() && right.is_finite() => {
+                    (left - right).abs() > 1e-6 * left.abs().max(right.abs()).max(1.0)
+                }
+                _ => false,
+            }
+        })
+        .collect()
+}

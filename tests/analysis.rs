@@ -1,0 +1,86 @@
+//! The engine's analysis of a function's character (`texgrad analyze`) against what is known
+//! of the catalog's functions, and against the original notes' stated properties, which are
+//! wrong for tanh's range.
+
+use texgrad::symbolic::analysis::{Analysis, Monotonicity, analyze};
+use texgrad::symbolic::{Bindings, Expression};
+
+fn analysis(formula: &str, bindings: &Bindings) -> Analysis {
+    let expression = Expression::parse(formula).unwrap_or_else(|error| panic!("{}", error.render(formula)));
+    analyze(&expression, "x", bindings).unwrap_or_else(|error| panic!("{formula}: {}", error.message))
+}
+
+#[test]
+fn known_ranges() {
+    let alpha = Bindings::default().scalar("alpha", 1.5);
+    for (formula, bindings, range) in [
+        (r"\frac{1}{1+e^{-x}}", Bindings::default(), "(0, 1)"),
+        (r"\tanh x", Bindings::default(), "(-1, 1)"),
+        (r"\frac{x}{1 + |x|}", Bindings::default(), "(-1, 1)"),
+        (r"\max(0, x)", Bindings::default(), "[0, ∞)"),
+        (r"\begin{cases} x, & x \ge 0 \\ \alpha(e^x - 1), & x < 0 \end{cases}", alpha, "(-1.5, ∞)"),
+        (r"x \Phi(x)", Bindings::default(), "[-0.169971, ∞)"),
+        (r"\min(\max(0, x), 6)", Bindings::default(), "[0, 6]"),
+        (r"\log(1 + e^x)", Bindings::default(), "(0, ∞)"),
+        (r"x^2", Bindings::default(), "[0, ∞)"),
+    ] {
+        assert_eq!(analysis(formula, &bindings).range_text(), range, "{formula}");
+    }
+}
+
+#[test]
+fn the_notes_tanh_range_is_wrong() {
+    // The notes give tanh the range (0, 1); it takes every value in (-1, 1).
+    let tanh = analysis(r"\frac{e^x-e^{-x}}{e^x+e^{-x}}", &Bindings::default());
+    assert_ne!(tanh.range_text(), "(0, 1)");
+    assert_eq!(tanh.range_text(), "(-1, 1)");
+    assert!(tanh.zero_centred());
+    // Sigmoid is not zero-centred, which is why the notes prefer tanh.
+    assert!(!analysis(r"\frac{1}{1+e^{-x}}", &Bindings::default()).zero_centred());
+}
+
+#[test]
+fn monotonicity_saturation_and_dead_zones() {
+    let sigmoid = analysis(r"\frac{1}{1+e^{-x}}", &Bindings::default());
+    assert_eq!(sigmoid.monotonicity, Monotonicity::Increasing);
+    assert_eq!(sigmoid.saturating(), (true, true));
+    assert_eq!(sigmoid.at_zero, Some(0.5));
+    assert_eq!(sigmoid.limits, (Some(0.0), Some(1.0)));
+    assert!(sigmoid.dead_zones.is_empty() && sigmoid.smooth());
+
+    let relu = analysis(r"\max(0, x)", &Bindings::default());
+    assert_eq!(relu.monotonicity, Monotonicity::NonDecreasing);
+    assert_eq!(relu.saturating(), (true, false));
+    assert_eq!(relu.dead_zones.len(), 1);
+    assert_eq!(relu.dead_zones[0].0, f64::NEG_INFINITY);
+    assert!(relu.dead_zones[0].1 <= 0.0 && relu.dead_zones[0].1 > -1e-3, "{:?}", relu.dead_zones);
+    assert!(relu.discontinuities.is_empty());
+    assert_eq!(relu.derivative_jumps, vec![0.0], "ReLU is continuous, its derivative jumps at 0");
+
+    let hardtanh = analysis(r"\min(\max(x, -1), 1)", &Bindings::default());
+    let zones: Vec<(f64, f64)> = hardtanh.dead_zones.clone();
+    assert_eq!(zones.len(), 2, "{zones:?}");
+    assert!(zones[0].0 == f64::NEG_INFINITY && (zones[0].1 + 1.0).abs() < 1e-3);
+    assert!(zones[1].1 == f64::INFINITY && (zones[1].0 - 1.0).abs() < 1e-3);
+
+    let gelu = analysis(r"x \Phi(x)", &Bindings::default());
+    assert_eq!(gelu.monotonicity, Monotonicity::Neither);
+    assert!(gelu.smooth() && gelu.dead_zones.is_empty());
+    assert_eq!(gelu.saturating(), (true, false));
+
+    // A step: f jumps.
+    let step = analysis(r"\begin{cases} 1, & x \ge 0 \\ 0, & x < 0 \end{cases}", &Bindings::default());
+    assert_eq!(step.discontinuities, vec![0.0]);
+    assert!(!step.smooth());
+
+    // Growth without a limit and oscillation have none.
+    let sine = analysis(r"\sin x", &Bindings::default());
+    assert_eq!(sine.limits, (None, None));
+    assert_eq!(sine.range_text(), "[-1, 1]");
+}
+
+#[test]
+fn vectors_are_refused_not_analysed() {
+    let softmax = Expression::parse(r"\frac{e^{z_i}}{\sum_j e^{z_j}}").expect("parses");
+    assert!(analyze(&softmax, "z", &Bindings::default()).is_err());
+}
