@@ -63,6 +63,26 @@ fn main_job_prints_the_notes_and_passes_its_self_check() {
     assert!(stdout.contains(r"canonical:   f(x) = \frac{1}{1 + e^{-x}}"), "{stdout}");
     assert!(stdout.contains("self-check: 59 of 59 catalog entries and notes' formulas"), "{stdout}");
     assert!(stdout.contains("texgrad: the built-in catalog (45 definitions)"), "{stdout}");
+    // The table of the scalar activations: every cell computed.
+    let row = |name: &str| -> Vec<String> {
+        let line = stdout
+            .lines()
+            .find(|line| line.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} row"));
+        line.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).map(str::to_owned).collect()
+    };
+    let sigmoid = row("sigmoid");
+    for cell in ["(0, 1)", "0.5", "increasing", "both", "none", "yes"] {
+        assert!(sigmoid.iter().any(|c| c == cell), "{cell} not in {sigmoid:?}");
+    }
+    assert!(sigmoid.last().is_some_and(|check| check.starts_with("ok ")), "{sigmoid:?}");
+    let tanh = row("tanh");
+    assert!(tanh.contains(&"(-1, 1)".to_owned()) && tanh.contains(&"yes".to_owned()), "{tanh:?}");
+    let relu = row("relu");
+    assert!(relu.contains(&"[0, ∞)".to_owned()) && relu.contains(&"(-∞, 0)".to_owned()), "{relu:?}");
+    let gelu = row("gelu");
+    assert!(gelu.contains(&"[-0.169971, ∞)".to_owned()), "{gelu:?}");
+    assert_eq!(stdout.lines().filter(|line| line.ends_with(char::is_numeric) && line.contains(" ok ")).count(), 23);
     // The notes' mistakes are caught, their right claims accepted.
     assert!(
         stdout.contains("notes claim: f(x) - (1-f(x)): wrong: the claimed derivative is wrong: at x = "),

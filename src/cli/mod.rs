@@ -119,6 +119,10 @@ fn notes_parameters() -> Bindings {
 /// formulas parsed, differentiated and checked, with a self-check over both.
 pub fn demo() -> ExitCode {
     let mut failures = Vec::new();
+    say!("texgrad: the built-in scalar activations at a glance\n");
+    if !catalog_table() {
+        failures.push("the catalog table");
+    }
     say!("texgrad: the built-in catalog ({} definitions)\n", texgrad::catalog().len());
     for info in texgrad::catalog() {
         say!("{} ({:?}, inputs: {})", info.name, info.kind, info.inputs.join(", "));
@@ -756,4 +760,171 @@ pub fn analyze(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFo
         }
     }
     ExitCode::SUCCESS
+}
+
+/// One row of the main job's table: a scalar activation's character and self-check.
+struct CatalogRow {
+    name: &'static str,
+    formula: String,
+    derivative: String,
+    cells: Vec<String>,
+    /// The largest relative disagreement between the derivative and central differences.
+    self_check: f64,
+}
+
+/// The largest relative disagreement between `derivative` and central differences of
+/// `expression` over [-5, 5] (away from kinks, where differences straddle them).
+fn numeric_disagreement(expression: &Expression, derivative: &Expression, input: &str, bindings: &Bindings) -> f64 {
+    let kinks = texgrad::symbolic::check::sample_points(expression.graph().0, expression.graph().1);
+    let value = |x: f64| expression.evaluate(&bindings.clone().scalar(input, x)).unwrap_or(f64::NAN);
+    let mut worst = 0f64;
+    for step in -20..=20 {
+        let x = f64::from(step) * 0.25 + 0.013;
+        let h = 1e-5;
+        if kinks.iter().any(|&kink| (kink - x).abs() < 2.0 * h) {
+            continue;
+        }
+        let numeric = (value(x + h) - value(x - h)) / (2.0 * h);
+        let Ok(exact) = derivative.evaluate(&bindings.clone().scalar(input, x)) else { continue };
+        if numeric.is_finite() && exact.is_finite() {
+            worst = worst.max((numeric - exact).abs() / exact.abs().max(1.0));
+        }
+    }
+    worst
+}
+
+fn catalog_row(info: &texgrad::Info) -> Result<CatalogRow, EngineError> {
+    let input = info.inputs[0];
+    let bindings =
+        info.parameters.iter().fold(Bindings::default(), |bindings, (name, value)| bindings.scalar(name, *value));
+    let expression = Expression::parse(info.formula)?;
+    let derivative = expression.derivative(input)?;
+    let analysis = texgrad::symbolic::analysis::analyze(&expression, input, &bindings)?;
+    let number = |value: Option<f64>| match value {
+        None => "—".to_owned(),
+        Some(value) => format!("{}", texgrad::symbolic::analysis::round_for_display(value) + 0.0),
+    };
+    let saturating = match analysis.saturating() {
+        (true, true) => "both",
+        (true, false) => "left",
+        (false, true) => "right",
+        (false, false) => "no",
+    };
+    let monotone = match analysis.monotonicity {
+        texgrad::symbolic::analysis::Monotonicity::Increasing => "increasing",
+        texgrad::symbolic::analysis::Monotonicity::NonDecreasing => "non-decreasing",
+        texgrad::symbolic::analysis::Monotonicity::Decreasing => "decreasing",
+        texgrad::symbolic::analysis::Monotonicity::NonIncreasing => "non-increasing",
+        texgrad::symbolic::analysis::Monotonicity::Constant => "constant",
+        texgrad::symbolic::analysis::Monotonicity::Neither => "no",
+    };
+    let zones: Vec<String> = analysis
+        .dead_zones
+        .iter()
+        .map(|&(start, end)| {
+            let end_text = |value: f64| {
+                if value.is_infinite() {
+                    if value > 0.0 { "∞".to_owned() } else { "-∞".to_owned() }
+                } else {
+                    number(Some(value))
+                }
+            };
+            format!("({}, {})", end_text(start), end_text(end))
+        })
+        .collect();
+    let yes_no = |value: bool| if value { "yes" } else { "no" }.to_owned();
+    Ok(CatalogRow {
+        name: info.name,
+        formula: expression.text(),
+        derivative: derivative.text(),
+        cells: vec![
+            analysis.range_text(),
+            number(analysis.at_zero),
+            monotone.to_owned(),
+            yes_no(analysis.zero_centred()),
+            saturating.to_owned(),
+            if zones.is_empty() { "none".to_owned() } else { zones.join(" ") },
+            yes_no(analysis.smooth()),
+        ],
+        self_check: numeric_disagreement(&expression, &derivative, input, &bindings),
+    })
+}
+
+/// The table of the catalog's scalar activations that the main job opens with; whether every
+/// self-check passed.
+fn catalog_table() -> bool {
+    use std::io::IsTerminal;
+    let terminal = std::io::stdout().is_terminal();
+    let mut passed = true;
+    let rows: Vec<Result<CatalogRow, (String, EngineError)>> = texgrad::catalog()
+        .into_iter()
+        .filter(|info| info.kind == texgrad::Kind::Scalar)
+        .map(|info| catalog_row(&info).map_err(|error| (info.name.to_owned(), error)))
+        .collect();
+    let shorten = |text: &str, width: usize| {
+        if text.chars().count() <= width {
+            text.to_owned()
+        } else {
+            format!("{}…", text.chars().take(width - 1).collect::<String>())
+        }
+    };
+    let header = [
+        "name",
+        "f(x)",
+        "f'(x)",
+        "range",
+        "f(0)",
+        "monotone",
+        "zero-centred",
+        "saturating",
+        "dead zone",
+        "smooth",
+        "self-check",
+    ];
+    // The formula columns give way to a narrow terminal (`COLUMNS`), down to 12 characters.
+    let formula_width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.parse::<usize>().ok())
+        .map_or(30, |columns| columns.saturating_sub(130).div_ceil(2).clamp(12, 30));
+    let mut table: Vec<Vec<String>> = vec![header.iter().map(|cell| (*cell).to_owned()).collect()];
+    for row in &rows {
+        match row {
+            Ok(row) => {
+                let check = row.self_check < 1e-6;
+                passed &= check;
+                let mut cells = vec![
+                    row.name.to_owned(),
+                    shorten(&row.formula, formula_width),
+                    shorten(&row.derivative, formula_width),
+                ];
+                cells.extend(row.cells.iter().cloned());
+                cells.push(format!("{} {:.0e}", if check { "ok" } else { "FAILED" }, row.self_check));
+                table.push(cells);
+            }
+            Err((name, error)) => {
+                passed = false;
+                table.push(vec![name.clone(), format!("analysis failed: {}", error.message)]);
+            }
+        }
+    }
+    let columns = header.len();
+    let widths: Vec<usize> = (0..columns)
+        .map(|column| {
+            table.iter().filter_map(|row| row.get(column)).map(|cell| cell.chars().count()).max().unwrap_or(0)
+        })
+        .collect();
+    for (position, row) in table.iter().enumerate() {
+        let line: Vec<String> =
+            row.iter().enumerate().map(|(column, cell)| format!("{cell:<width$}", width = widths[column])).collect();
+        let line = line.join("  ").trim_end().to_owned();
+        if position == 0 && terminal {
+            say!("\x1b[1m{line}\x1b[0m");
+        } else {
+            say!("{line}");
+        }
+    }
+    say!(
+        "\nrange, monotone, zero-centred, saturating (f' → 0 at ±∞), dead zone (f' = 0 on an interval) and smooth (f' continuous) are computed by the engine at samples (texgrad analyze); self-check: the largest relative gap between f' and central differences over [-5, 5].\n"
+    );
+    passed
 }
