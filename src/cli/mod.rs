@@ -857,9 +857,9 @@ fn catalog_table() -> bool {
     let terminal = std::io::stdout().is_terminal();
     let mut passed = true;
     let rows: Vec<Result<CatalogRow, (String, EngineError)>> = texgrad::catalog()
-        .into_iter()
+        .iter()
         .filter(|info| info.kind == texgrad::Kind::Scalar)
-        .map(|info| catalog_row(&info).map_err(|error| (info.name.to_owned(), error)))
+        .map(|info| catalog_row(info).map_err(|error| (info.name.to_owned(), error)))
         .collect();
     let shorten = |text: &str, width: usize| {
         if text.chars().count() <= width {
