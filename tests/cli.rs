@@ -395,3 +395,80 @@ fn analyze_reports_the_character_of_a_function() {
         assert!(!text(&output.stderr).contains("panicked"));
     }
 }
+
+/// Formula-like strings: LaTeX fragments, numbers, names and stray characters in any order.
+fn formula_like() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let fragment = prop::sample::select(vec![
+        r"\frac{",
+        "}",
+        "{",
+        "(",
+        ")",
+        "x",
+        "y_i",
+        r"\hat{y}_i",
+        "^",
+        "_",
+        "-",
+        "+",
+        r"\cdot",
+        "e^{",
+        r"\sum_i",
+        r"\begin{cases}",
+        r"\end{cases}",
+        "&",
+        r"\\",
+        "<",
+        r"\ge",
+        "1",
+        "0.5",
+        "1e308",
+        "-0",
+        r"\log",
+        r"\sqrt{",
+        "|",
+        ",",
+        "=",
+        "f(x)",
+        r"\sigma",
+        r"\operatorname{GELU}",
+        r"\alpha",
+        " ",
+        "é",
+        "%",
+        "'",
+    ]);
+    // An argument cannot hold a NUL byte: the operating system refuses it before texgrad runs.
+    prop_oneof![prop::collection::vec(fragment, 0..12).prop_map(|parts| parts.concat()), any::<String>()]
+        .prop_map(|text| text.replace('\0', ""))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 64, ..Default::default() })]
+
+    /// Any argument whatsoever, to every subcommand: an answer or one rendered error with exit
+    /// code 2 (1 only for `check`'s verdict), never a panic.
+    #[test]
+    fn any_argument_is_answered_or_refused_without_a_panic(formula in formula_like(), other in formula_like()) {
+        let runs: [&[&str]; 7] = [
+            &["parse", &formula],
+            &["diff", &formula],
+            &["eval", &formula, "--at", "x=0.5"],
+            &["check", &formula, "--derivative", &other],
+            &["emit", &formula, "--name", "f"],
+            &["analyze", &formula],
+            &["eval", "x", "--at", &other],
+        ];
+        for arguments in runs {
+            let output = texgrad(arguments);
+            let stderr = text(&output.stderr);
+            proptest::prop_assert!(!stderr.contains("panicked"), "{arguments:?}: {stderr}");
+            let code = output.status.code();
+            proptest::prop_assert!(matches!(code, Some(0..=2)), "{arguments:?}: exit {code:?}: {stderr}");
+            if code == Some(2) {
+                proptest::prop_assert!(stderr.starts_with("error"), "{arguments:?}: {stderr}");
+            }
+        }
+    }
+}
