@@ -51,8 +51,11 @@ fn scalar_functions_match_the_engine_in_f64_and_f32() {
     }
     assert_eq!(sigmoid_derivative(-1000.0f64), 0.0);
     assert_eq!(sigmoid_derivative_wrt_x(0.0f64), 0.25);
-    assert!(SIGMOID_DERIVATIVE_LATEX.contains(r"\sigma(x) \sigma(-x)"), "{SIGMOID_DERIVATIVE_LATEX}");
-    assert_eq!(SIGMOID_LATEX, r"\sigma(x)");
+    // The LaTeX belongs to the definition (SPEC section 3): `Sigmoid::INFO`.
+    let derivative =
+        Sigmoid::INFO.derivatives.iter().find(|(label, _)| *label == "derivative").map(|(_, latex)| *latex);
+    assert!(derivative.is_some_and(|latex| latex.contains(r"\sigma(x) \sigma(-x)")), "{derivative:?}");
+    assert_eq!(Sigmoid::INFO.latex, r"\sigma(x)");
 }
 
 #[test]

@@ -1,22 +1,26 @@
 //! What the generated items say about themselves: rustdoc (the formula and each derivative as
-//! LaTeX, parameters, an example call), the LaTeX constants, and the `NAME_INFO` description
-//! that tools list.
+//! LaTeX, parameters, an example call), and the type's `INFO` constant (SPEC section 3: the
+//! formula and every derivative as LaTeX belong to the definition) that tools list.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::Definition;
+use super::{Definition, type_name};
 use crate::Expression;
+use crate::emit::EmitOptions;
 
-/// `NAME_INFO`: the definition described for tools (`texgrad::catalog()`).
+/// `Type::INFO`: the definition described for tools (`texgrad::catalog()`) and people: its
+/// formula, the form computed and every derivative as LaTeX, its inputs and parameters. An
+/// associated constant of the definition's type, so that a module's page lists the functions
+/// and types a person calls, not a constant per derivative.
 pub fn info_constant(
     definition: &Definition,
     expression: &Expression,
     kind: TokenStream,
     derivatives: &[(String, String)],
+    options: &EmitOptions,
 ) -> TokenStream {
     let name = &definition.name;
-    let constant = format_ident!("{}_INFO", name.to_ascii_uppercase());
     let visibility = &definition.visibility;
     let (formula, latex, inputs) = (&definition.formula, expression.latex(), &definition.inputs);
     let derivatives = derivatives.iter().map(|(label, latex)| quote!((#label, #latex)));
@@ -24,19 +28,30 @@ pub fn info_constant(
         let value = proc_macro2::Literal::f64_suffixed(*value);
         quote!((#parameter, #value))
     });
-    let doc = format!("`{name}` described: formula, derivatives as LaTeX, parameters.");
+    let type_ident = format_ident!("{}", type_name(name));
+    let (float, float_trait) = (&options.float_type, &options.float_trait);
+    let (impl_generics, type_use) = if definition.parameters.is_empty() {
+        (quote!(), quote!(#type_ident))
+    } else {
+        (quote!(<#float: #float_trait>), quote!(#type_ident<#float>))
+    };
+    let doc = format!(
+        "`{name}` described: the formula as written, the form computed and every derivative as LaTeX, the inputs and the parameters' defaults."
+    );
     quote! {
-        #[doc = #doc]
-        #[allow(dead_code)]
-        #visibility const #constant: ::texgrad::__private::Info = ::texgrad::__private::Info {
-            name: #name,
-            kind: ::texgrad::__private::Kind::#kind,
-            inputs: &[#(#inputs),*],
-            formula: #formula,
-            latex: #latex,
-            derivatives: &[#(#derivatives),*],
-            parameters: &[#(#parameters),*],
-        };
+        impl #impl_generics #type_use {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            #visibility const INFO: ::texgrad::__private::Info = ::texgrad::__private::Info {
+                name: #name,
+                kind: ::texgrad::__private::Kind::#kind,
+                inputs: &[#(#inputs),*],
+                formula: #formula,
+                latex: #latex,
+                derivatives: &[#(#derivatives),*],
+                parameters: &[#(#parameters),*],
+            };
+        }
     }
 }
 
@@ -76,16 +91,4 @@ pub fn parameter_doc(definition: &Definition) -> Vec<String> {
         lines.push(format!("- `{name}` = {default}"));
     }
     lines
-}
-
-/// `NAME_SUFFIX_LATEX` constants.
-pub fn latex_constants(name: &str, constants: &[(&str, String)], visibility: &TokenStream) -> TokenStream {
-    constants
-        .iter()
-        .map(|(suffix, latex)| {
-            let constant = format_ident!("{}{}_LATEX", name.to_ascii_uppercase(), suffix);
-            let doc = format!("The LaTeX of `{name}`{}, simplified.", suffix.to_ascii_lowercase().replace('_', " "));
-            quote! { #[doc = #doc] #[allow(dead_code)] #visibility const #constant: &str = #latex; }
-        })
-        .collect()
 }

@@ -1,12 +1,12 @@
 //! What is generated for a loss (vectors to a number): its value, its gradient with respect to
 //! every input (into `out`), the parameter type implementing `Loss` (for a prediction and a
-//! target), and the LaTeX constants. Sums run as the runtime's vectorised reductions; gradients
+//! target). Sums run as the runtime's vectorised reductions; gradients
 //! as one vectorised loop per input.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::docs::{doc_lines, latex_block, latex_constants, parameter_doc};
+use super::docs::{doc_lines, latex_block, parameter_doc};
 use super::kernel::{SliceFunction, kernel_options, slice_function, store_loop, vector_rank, vector_signature};
 use super::parameters::parameter_type;
 use super::typed::{Typed, typed_impl};
@@ -69,7 +69,6 @@ pub fn items(
     };
     tokens.extend(slice_function(item, options));
 
-    let mut constants = vec![(String::new(), expression.latex())];
     let mut gradient_functions = Vec::new();
     let out = format_ident!("out");
     for input in &definition.inputs {
@@ -93,12 +92,8 @@ pub fn items(
             output: None,
         };
         tokens.extend(slice_function(item, options));
-        constants.push((format!("_DERIVATIVE_WRT_{}", input.to_ascii_uppercase()), gradient.latex()));
         gradient_functions.push(function_name);
     }
-    let constants: Vec<(&str, String)> =
-        constants.iter().map(|(suffix, latex)| (suffix.as_str(), latex.clone())).collect();
-    tokens.extend(latex_constants(name, &constants, &definition.visibility));
 
     let parameters = parameter_type(definition, expression, options);
     tokens.extend(parameters.tokens.clone());

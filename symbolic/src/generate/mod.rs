@@ -7,7 +7,7 @@
 //! (activations and gates), [`vector`] (softmax-like activations) and [`loss`]. What they share:
 //! [`kernel`], how a function over slices is emitted (a body generic over the level, run by the
 //! runtime's dispatcher); [`parameters`], the type holding a definition's parameters; [`docs`],
-//! rustdoc and the LaTeX constants.
+//! rustdoc and the type's `INFO` (formula and derivatives as LaTeX).
 
 mod docs;
 mod kernel;
@@ -239,7 +239,7 @@ fn generate_one(
             ));
         }
     };
-    items.extend(docs::info_constant(definition, &expression, kind, &derivatives));
+    items.extend(docs::info_constant(definition, &expression, kind, &derivatives, options));
     Ok((items, lowered))
 }
 

@@ -7,7 +7,7 @@
 //!   (`ScalarKernel`, `FromOutputKernel`, `GateKernel`: the bodies generic over the level) and its
 //!   user-facing trait (`Activation`, `ActivationFromOutput`, `Gate`), whose slice methods run the
 //!   runtime's dispatched loops over those bodies;
-//! - the LaTeX constants and rustdoc.
+//! - rustdoc (the type's `INFO`, with every derivative as LaTeX, comes from `docs`).
 //!
 //! The value, the derivative and the fused pair are emitted once, as kernel methods; the plain
 //! functions call them at the scalar level. The other derivatives are plain functions.
@@ -123,21 +123,12 @@ impl Generator<'_> {
         doc_lines(&lines)
     }
 
-    /// `NAME_LATEX`-style constant of a plain function.
-    fn latex_constant(&self, function: &str, latex: &str) -> TokenStream {
-        let visibility = &self.definition.visibility;
-        let constant = format_ident!("{}_LATEX", function.to_ascii_uppercase());
-        let doc = format!("The LaTeX of [`{function}`], simplified.");
-        quote! { #[doc = #doc] #[allow(dead_code)] #visibility const #constant: &str = #latex; }
-    }
-
     /// A plain function with its own body, at the scalar level.
     fn plain_function(&self, function: &str, expression: &Expression) -> Outcome<TokenStream> {
         let attributes = &self.definition.attributes;
         let docs = self.docs(function, &expression.latex());
         let code = expression.rust_function(function, &self.arguments(), &[], self.options).map_err(at_formula)?;
-        let constant = self.latex_constant(function, &expression.latex());
-        Ok(quote! { #attributes #docs #[inline] #code #constant })
+        Ok(quote! { #attributes #docs #[inline] #code })
     }
 
     /// A plain function that calls a kernel method at the scalar level, on the parameter type
@@ -160,7 +151,6 @@ impl Generator<'_> {
             let doc = format!("`({name}(x), {name}_derivative(x))`, sharing their common subexpressions.");
             quote!(#[doc = #doc])
         };
-        let constant = if outputs == 1 { self.latex_constant(function, latex) } else { quote!() };
         quote! {
             #attributes
             #docs
@@ -168,7 +158,6 @@ impl Generator<'_> {
             #visibility fn #ident<#float: #float_trait>(#(#arguments: #float),*) -> #output {
                 <#type_use as #runtime::#kernel<#float>>::#method::<#runtime::Scalar>(&#construct, #(#inputs),*)
             }
-            #constant
         }
     }
 

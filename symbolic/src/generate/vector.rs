@@ -1,7 +1,7 @@
 //! What is generated for a vector activation (a free output index, `softmax(z)_i`): the function
 //! into `out`, its vector-Jacobian product from the input, and, where the product can be written
 //! through the output alone, the backward pass from the output; the parameter type, implementing
-//! `VectorActivation` (and `VectorActivationFromOutput`); the LaTeX constants.
+//! `VectorActivation` (and `VectorActivationFromOutput`).
 //!
 //! Normalised exponentials (softmax, softmin, softmax with a temperature) run the runtime's
 //! fused rows: one exponential per element. Where the product has a form through the output,
@@ -11,7 +11,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::docs::{doc_lines, latex_block, latex_constants, parameter_doc};
+use super::docs::{doc_lines, latex_block, parameter_doc};
 use super::kernel::{
     SliceFunction, VectorSignature, kernel_options, slice_function, store_loop, vector_rank, vector_signature,
 };
@@ -61,7 +61,6 @@ pub fn items(
     let gradient_name = gradient.to_string();
     let mut tokens = TokenStream::new();
     let mut derivatives = Vec::new();
-    let mut constants = vec![(String::new(), expression.latex())];
 
     // The function.
     let forward = match normalised_exponential(expression, free[0], &kernel)? {
@@ -85,7 +84,6 @@ pub fn items(
     // The product through the output, and the product from the input.
     let product = expression.vector_jacobian_product(input, dy).map_err(at_formula)?;
     derivatives.push(("derivative".to_owned(), product.latex()));
-    constants.push(("_DERIVATIVE".to_owned(), product.latex()));
     let derivative = format_ident!("{}_derivative", name);
     let through_output = expression.vector_jacobian_product_from_output(input, dy, "out").map_err(at_formula)?;
     let in_place = expression.vector_jacobian_product_from_output(input, dy, &gradient_name).map_err(at_formula)?;
@@ -115,7 +113,6 @@ pub fn items(
     let from_output = format_ident!("{}_derivative_from_output", name);
     if let Some(through_output) = &through_output {
         derivatives.push(("derivative_from_output".to_owned(), through_output.latex()));
-        constants.push(("_DERIVATIVE_FROM_OUTPUT".to_owned(), through_output.latex()));
         let emitted = through_output.emit_together(&[], &kernel).map_err(at_formula)?;
         let (statements, result) = (&emitted.statements, &emitted.results[0]);
         let store = store_loop(&through_output.free_indices(), rank, result, &gradient);
@@ -127,9 +124,6 @@ pub fn items(
         let signature = vector_signature(definition, &["out"], rank, &[(dy, false), (&gradient_name, true)], options);
         tokens.extend(slice(definition, &from_output, &lines, &signature, quote!(#statements #store), options));
     }
-    let constants: Vec<(&str, String)> =
-        constants.iter().map(|(suffix, latex)| (suffix.as_str(), latex.clone())).collect();
-    tokens.extend(latex_constants(name, &constants, &definition.visibility));
 
     // The type.
     let parameters = parameter_type(definition, expression, options);
