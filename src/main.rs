@@ -12,6 +12,8 @@
 //! - `texgrad eval FORMULA --at x=0.5 [--at a=0.1] [--derivative NAME]`: the value in f64.
 //! - `texgrad analyze FORMULA [--wrt NAME] [--at a=0.1] [--format text|json]`: range, f(0),
 //!   monotonicity, limits, saturation, dead zones, continuity.
+//! - `texgrad plot NAME_OR_FORMULA -o FILE.svg|.png [--range -8,8]`: the function and its
+//!   derivative on one chart.
 //! - `texgrad emit FORMULA --name NAME [--input x] [--parameter alpha=1.0] [--loss]`: the Rust
 //!   the macros generate for the definition, formatted.
 //! - `texgrad check FORMULA --derivative CLAIM [--wrt NAME] [--at a=0.1]`: whether a claimed
@@ -93,6 +95,25 @@ enum Command {
         #[arg(long, value_enum, default_value_t = cli::ReportFormat::Text)]
         format: cli::ReportFormat,
     },
+    /// Draw a function and its derivative on one chart, as SVG or PNG.
+    Plot {
+        /// A catalog name (`gelu`) or a scalar formula of one input, in LaTeX; `-` reads it from
+        /// standard input.
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+        /// The file to write: `.svg` or `.png`.
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        /// The input (default: `x`, or the only name in the formula).
+        #[arg(long)]
+        wrt: Option<String>,
+        /// A parameter's value: `alpha=1.5` (repeat for each parameter).
+        #[arg(long = "at", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+        at: Vec<String>,
+        /// The inputs shown: `-8,8` (default: [-5, 5], widened to show every kink).
+        #[arg(long, value_name = "FROM,TO", allow_hyphen_values = true, value_parser = parse_range)]
+        range: Option<(f64, f64)>,
+    },
     /// Check a claimed derivative: exit code 0 if it is right, 1 with an input where it is
     /// wrong, 2 if the formula or the claim does not parse.
     #[command(after_help = CHECK_EXAMPLES)]
@@ -157,6 +178,18 @@ const CHECK_EXAMPLES: &str = r#"Examples, from the notes this project grew from:
   texgrad check 'f(x)=\frac{e^x-e^{-x}}{e^x+e^{-x}}' --derivative '1 - f(x)^2'
       right (exit 0)"#;
 
+/// `-8,8` as the range `(-8, 8)`.
+fn parse_range(text: &str) -> Result<(f64, f64), String> {
+    let (from, to) = text.split_once(',').ok_or("write the range as FROM,TO: -8,8")?;
+    let number = |text: &str| text.trim().parse::<f64>().map_err(|_| format!("`{text}` is not a number"));
+    let (from, to) = (number(from)?, number(to)?);
+    if from.is_finite() && to.is_finite() && from < to {
+        Ok((from, to))
+    } else {
+        Err(format!("[{from}, {to}] is not a range"))
+    }
+}
+
 fn main() -> ExitCode {
     let arguments = Arguments::parse();
     match arguments.command {
@@ -176,6 +209,10 @@ fn main() -> ExitCode {
         },
         Some(Command::Analyze { formula, wrt, at, format }) => match cli::formula_argument(formula) {
             Ok(formula) => cli::analyze(&formula, wrt.as_deref(), &at, format),
+            Err(code) => code,
+        },
+        Some(Command::Plot { target, output, wrt, at, range }) => match cli::formula_argument(target) {
+            Ok(target) => cli::plot(&target, &output, wrt.as_deref(), &at, range),
             Err(code) => code,
         },
         Some(Command::Check { formula, derivative, wrt, at }) => match cli::formula_argument(formula) {

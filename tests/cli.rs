@@ -472,3 +472,61 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn plot_draws_the_function_and_its_derivative_with_labelled_axes() {
+    let directory = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("plots");
+    std::fs::create_dir_all(&directory).expect("a scratch directory");
+    let svg = directory.join("relu6.svg");
+    let output = texgrad(&["plot", "relu6", "-o", svg.to_str().expect("utf-8 path")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let source = std::fs::read_to_string(&svg).expect("the SVG is written");
+    let document = roxmltree::Document::parse(&source).expect("the SVG is well-formed XML");
+    // Two series: a long polyline in each of the two colours.
+    for colour in ["#1F77B4", "#FF7F0E"] {
+        let longest = document
+            .descendants()
+            .filter(|node| node.has_tag_name("polyline"))
+            .filter(|node| node.attribute("stroke").is_some_and(|stroke| stroke.eq_ignore_ascii_case(colour)))
+            .map(|node| node.attribute("points").map_or(0, |points| points.split_whitespace().count()))
+            .max()
+            .unwrap_or(0);
+        assert!(longest >= 100, "no series drawn in {colour} ({longest} points)");
+    }
+    let texts: Vec<String> = document
+        .descendants()
+        .filter(|node| node.has_tag_name("text"))
+        .map(|node| {
+            node.descendants().filter(|child| child.is_text()).filter_map(|child| child.text()).collect::<String>()
+        })
+        .map(|text| text.trim().to_owned())
+        .collect();
+    for label in ["relu6", "x", "value"] {
+        assert!(texts.iter().any(|text| text == label), "no {label:?} label in {texts:?}");
+    }
+    assert!(texts.iter().any(|text| text.starts_with("f(x) = ")), "{texts:?}");
+    assert!(texts.iter().any(|text| text.starts_with("f'(x) = ")), "{texts:?}");
+    // relu6 bends at 6: the range shows it.
+    assert!(texts.iter().any(|text| text.starts_with("8")), "ticks reach past the kink at 6: {texts:?}");
+
+    // PNG, with the bundled font, of a formula over a given range.
+    let png = directory.join("mish.png");
+    let output = texgrad(&["plot", r"x \tanh(\log(1 + e^x))", "-o", png.to_str().expect("utf-8"), "--range=-6,4"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let bytes = std::fs::read(&png).expect("the PNG is written");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 900, "width");
+    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 560, "height");
+
+    // Refusals: an unknown format, a vector function, an empty range, a formula that does not parse.
+    for arguments in [
+        &["plot", "gelu", "-o", "chart.txt"][..],
+        &["plot", r"\frac{e^{z_i}}{\sum_j e^{z_j}}", "-o", "chart.svg"],
+        &["plot", "gelu", "-o", "chart.svg", "--range=3,1"],
+        &["plot", r"\frac{1}{", "-o", "chart.svg"],
+    ] {
+        let output = texgrad(arguments);
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}");
+        assert!(!text(&output.stderr).contains("panicked"));
+    }
+}

@@ -1,5 +1,7 @@
 //! The command-line tool's commands, as functions that print and return the exit code.
 
+pub mod plot;
+
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -927,4 +929,50 @@ fn catalog_table() -> bool {
         "\nrange, monotone, zero-centred, saturating (f' → 0 at ±∞), dead zone (f' = 0 on an interval) and smooth (f' continuous) are computed by the engine at samples (texgrad analyze); self-check: the largest relative gap between f' and central differences over [-5, 5].\n"
     );
     passed
+}
+
+/// `texgrad plot NAME_OR_FORMULA -o FILE.svg|.png`: the function and its derivative on one
+/// chart. A catalog name takes the catalog's formula and parameter defaults.
+pub fn plot(
+    target: &str,
+    output: &std::path::Path,
+    wrt: Option<&str>,
+    at: &[String],
+    range: Option<(f64, f64)>,
+) -> ExitCode {
+    let info = texgrad::catalog().iter().find(|info| info.name == target && info.kind == texgrad::Kind::Scalar);
+    let formula = info.map_or(target, |info| info.formula);
+    let mut bindings = info.map_or_else(Bindings::default, |info| {
+        info.parameters.iter().fold(Bindings::default(), |bindings, (name, value)| bindings.scalar(name, *value))
+    });
+    for text in at {
+        bindings = match binding(bindings, text) {
+            Ok(bindings) => bindings,
+            Err(error) => return refuse(text, &error),
+        };
+    }
+    let result = (|| {
+        let expression = Expression::parse(formula)?;
+        if !expression.names().1.is_empty() || !expression.free_indices().is_empty() {
+            return Err(EngineError::new("texgrad plot draws scalar functions of one input, not vectors"));
+        }
+        let input = default_wrt(&expression, wrt.or(info.map(|info| info.inputs[0])))?;
+        let derivative = expression.derivative(&input)?;
+        let chart = plot::Chart {
+            title: info.map_or(formula, |info| info.name),
+            expression: &expression,
+            derivative: &derivative,
+            input: &input,
+            bindings: &bindings,
+            range,
+        };
+        plot::draw(&chart, output)
+    })();
+    match result {
+        Ok(()) => {
+            say!("wrote {}", output.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => refuse(formula, &error),
+    }
 }
