@@ -14,6 +14,8 @@
 //!   monotonicity, limits, saturation, dead zones, continuity.
 //! - `texgrad plot NAME_OR_FORMULA -o FILE.svg|.png [--range -8,8]`: the function and its
 //!   derivative on one chart.
+//! - `texgrad notes -o DIR`: Markdown notes for the whole catalog, with charts and the original
+//!   notes' mistakes.
 //! - `texgrad emit FORMULA --name NAME [--input x] [--parameter alpha=1.0] [--loss]`: the Rust
 //!   the macros generate for the definition, formatted.
 //! - `texgrad check FORMULA --derivative CLAIM [--wrt NAME] [--at a=0.1]`: whether a claimed
@@ -113,6 +115,14 @@ enum Command {
         /// The inputs shown: `-8,8` (default: [-5, 5], widened to show every kink).
         #[arg(long, value_name = "FROM,TO", allow_hyphen_values = true, value_parser = parse_range)]
         range: Option<(f64, f64)>,
+    },
+    /// Write Markdown notes for the whole catalog into a folder: per function the formula and
+    /// its derivatives in LaTeX, the computed properties, a chart, the PyTorch equivalent, and
+    /// where the original study notes were wrong.
+    Notes {
+        /// The folder to write (created if missing).
+        #[arg(short, long)]
+        output: std::path::PathBuf,
     },
     /// Check a claimed derivative: exit code 0 if it is right, 1 with an input where it is
     /// wrong, 2 if the formula or the claim does not parse.
@@ -215,6 +225,7 @@ fn main() -> ExitCode {
             Ok(target) => cli::plot(&target, &output, wrt.as_deref(), &at, range),
             Err(code) => code,
         },
+        Some(Command::Notes { output }) => cli::notes(&output),
         Some(Command::Check { formula, derivative, wrt, at }) => match cli::formula_argument(formula) {
             Ok(formula) => cli::check(&formula, &derivative, wrt.as_deref(), &at),
             Err(code) => code,

@@ -530,3 +530,42 @@ fn plot_draws_the_function_and_its_derivative_with_labelled_axes() {
         assert!(!text(&output.stderr).contains("panicked"));
     }
 }
+
+#[test]
+fn notes_regenerates_the_study_notes_corrected() {
+    let directory = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("notes");
+    let _ = std::fs::remove_dir_all(&directory);
+    let output = texgrad(&["notes", "-o", directory.to_str().expect("utf-8 path")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let read =
+        |file: &str| std::fs::read_to_string(directory.join(file)).unwrap_or_else(|_| panic!("{file} is written"));
+    let index = read("README.md");
+    assert_eq!(index.lines().filter(|line| line.starts_with("| [")).count(), 45, "one row per definition");
+    assert!(index.contains("| [tanh](tanh.md) | Scalar | (-1, 1) | increasing | yes | both sides | yes |"), "{index}");
+    // Every scalar function has a chart that parses; every page its formula and derivatives.
+    for info in texgrad::catalog() {
+        let page = read(&format!("{}.md", info.name));
+        assert!(page.contains(info.formula) && page.contains("## Derivatives"), "{}", info.name);
+        if info.kind == texgrad::Kind::Scalar {
+            let svg = read(&format!("{}.svg", info.name));
+            roxmltree::Document::parse(&svg).unwrap_or_else(|error| panic!("{}.svg: {error}", info.name));
+            assert!(page.contains(&format!("![{0} and its derivative]({0}.svg)", info.name)));
+            assert!(page.contains("| range |") && page.contains("```python"), "{}", info.name);
+        }
+    }
+    // The original notes' mistakes, caught; their right statements, confirmed.
+    let sigmoid = read("sigmoid.md");
+    assert!(sigmoid.contains("The notes give the derivative $`f(x) - (1-f(x))`$: **wrong**"), "{sigmoid}");
+    assert!(sigmoid.contains("The notes give the range (0, 1): right."), "{sigmoid}");
+    assert!(read("tanh.md").contains("The notes give the range (0, 1): **wrong**: it is (-1, 1)."));
+    assert!(read("tanh.md").contains("The notes give the derivative $`1 - f(x)^2`$: right."));
+    assert!(read("softsign.md").contains(r"The notes give the derivative $`\frac{1}{(1+x)^2}`$: **wrong**"));
+    assert!(read("relu.md").contains("The notes give the range (0, ∞): **wrong**: it is [0, ∞)."));
+    assert!(read("gelu.md").contains("F.gelu(x)"));
+
+    // A folder that cannot be made.
+    let file = directory.join("README.md");
+    let output = texgrad(&["notes", "-o", file.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).starts_with("error: cannot write into"), "{}", text(&output.stderr));
+}

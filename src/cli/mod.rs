@@ -1,5 +1,6 @@
 //! The command-line tool's commands, as functions that print and return the exit code.
 
+pub mod notes;
 pub mod plot;
 
 use std::io::Read;
@@ -974,5 +975,19 @@ pub fn plot(
             ExitCode::SUCCESS
         }
         Err(error) => refuse(formula, &error),
+    }
+}
+
+/// `texgrad notes -o DIR`: the notes for the whole catalog, corrected.
+pub fn notes(directory: &std::path::Path) -> ExitCode {
+    match notes::write(directory) {
+        Ok(pages) => {
+            say!("wrote {pages} pages and their charts into {}", directory.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {}", error.message);
+            ExitCode::from(REFUSED)
+        }
     }
 }
