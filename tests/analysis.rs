@@ -84,3 +84,70 @@ fn vectors_are_refused_not_analysed() {
     let softmax = Expression::parse(r"\frac{e^{z_i}}{\sum_j e^{z_j}}").expect("parses");
     assert!(analyze(&softmax, "z", &Bindings::default()).is_err());
 }
+
+#[test]
+fn finite_bounds_are_proved_by_interval_arithmetic_where_it_reaches() {
+    let alpha = Bindings::default().scalar("alpha", 1.5);
+    for (formula, bindings, proved) in [
+        (r"\frac{1}{1+e^{-x}}", Bindings::default(), (true, true)),
+        (r"\tanh x", Bindings::default(), (true, true)),
+        (r"\min(\max(0, x), 6)", Bindings::default(), (true, true)),
+        (r"\max(0, x)", Bindings::default(), (true, false)),
+        (r"\begin{cases} x, & x \ge 0 \\ \alpha(e^x - 1), & x < 0 \end{cases}", alpha, (true, false)),
+        (r"\sin x", Bindings::default(), (true, true)),
+        // Too loose to prove: the factors of x Φ(x) and of x / (1 + |x|) are bounded apart.
+        (r"x \Phi(x)", Bindings::default(), (false, false)),
+        (r"\frac{x}{1 + |x|}", Bindings::default(), (false, false)),
+    ] {
+        let found = analysis(formula, &bindings);
+        assert_eq!(found.range_proved, proved, "{formula}: {}", found.range_text());
+    }
+}
+
+/// Interval arithmetic is sound: every exact value over a domain lies inside the enclosure.
+#[test]
+fn enclosures_hold_every_value() {
+    use texgrad::symbolic::interval::{Interval, enclose};
+    let formulas = [
+        r"x^3 - 2x",
+        r"x^{-2}",
+        r"\frac{1}{x^2 + 1}",
+        r"\sqrt{x^2 + 1}",
+        r"x^{1.5}",
+        r"|x| - x^2",
+        r"e^{-x^2}",
+        r"\log(1 + e^{x})",
+        r"\cosh(x) - 1",
+        r"\sin(x) + \cos(2x)",
+        r"\operatorname{erfc}(x) x",
+        r"\sigma(x) (1 - \sigma(x))",
+        r"\max(x, 1 - x)",
+        r"\min(x^2, 2)",
+        r"\begin{cases} x^2, & x \ge 1 \\ 2x - 1, & x < 1 \end{cases}",
+        r"\arctan(x) - \tanh(x)",
+        r"\frac{x}{1 + |x|}",
+        r"x \Phi(x)",
+        r"\operatorname{sign}(x) x^2",
+        r"\log(x^2 + 0.5)",
+    ];
+    for formula in formulas {
+        let expression = Expression::parse(formula).unwrap_or_else(|error| panic!("{}", error.render(formula)));
+        let (graph, root) = expression.graph();
+        for (low, high) in [(-3.0, 3.0), (0.5, 2.0), (-10.0, -1.0)] {
+            let domain = Interval { low, high };
+            let Some(enclosure) = enclose(graph, root, "x", &Bindings::default(), domain) else { continue };
+            for step in 0..=200 {
+                let x = low + (high - low) * f64::from(step) / 200.0;
+                let Ok(value) = expression.evaluate(&Bindings::default().scalar("x", x)) else { continue };
+                if value.is_finite() {
+                    assert!(
+                        enclosure.low <= value && value <= enclosure.high,
+                        "{formula} on [{low}, {high}]: f({x}) = {value} outside [{}, {}]",
+                        enclosure.low,
+                        enclosure.high
+                    );
+                }
+            }
+        }
+    }
+}

@@ -361,7 +361,7 @@ fn analyze_reports_the_character_of_a_function() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let report = text(&output.stdout);
     for row in [
-        "range                   (0, 1)",
+        "range                   (0, 1)                      proved (interval arithmetic)",
         "f(0)                    0.5                         exact",
         "monotone                increasing",
         "zero-centred            no",
@@ -382,7 +382,7 @@ fn analyze_reports_the_character_of_a_function() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let json: serde_json::Value = serde_json::from_str(&text(&output.stdout)).expect("json");
     assert_eq!(json["range"]["value"], "(-1.5, ∞)");
-    assert_eq!(json["range"]["certainty"], "sampled");
+    assert_eq!(json["range"]["certainty"], "bound proved (interval arithmetic), unbounded side sampled");
     assert_eq!(json["smooth (f' continuous)"]["value"], "no: f' jumps at 0");
     // Refusals: a vector function, a formula that does not parse, a missing parameter.
     for arguments in [

@@ -711,7 +711,7 @@ pub fn analyze(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFo
     };
     let monotone = format!("{:?}", analysis.monotonicity).to_lowercase().replace("non", "non-");
     let rows: Vec<(&str, String, &str)> = vec![
-        ("range", analysis.range_text(), "sampled"),
+        ("range", analysis.range_text(), analysis.range_certainty()),
         ("f(0)", number(analysis.at_zero), "exact"),
         ("monotone", monotone, "sampled"),
         ("zero-centred", if analysis.zero_centred() { "yes" } else { "no" }.to_owned(), "sampled"),

@@ -180,10 +180,10 @@ fn properties(analysis: &Analysis) -> String {
     let zones: Vec<String> = analysis.dead_zones.iter().map(|(start, end)| format!("({start}, {end})")).collect();
     let (left, right) = analysis.saturating();
     let mut text = String::from(
-        "## Properties\n\nComputed by the engine at samples to 256 bits (`texgrad analyze`); not proved between them.\n\n| property | value |\n|---|---|\n",
+        "## Properties\n\nComputed by the engine (`texgrad analyze`) at samples to 256 bits, not proved between them, except where marked proved by interval arithmetic.\n\n| property | value |\n|---|---|\n",
     );
     let rows = [
-        ("range", analysis.range_text()),
+        ("range", format!("{} ({})", analysis.range_text(), analysis.range_certainty())),
         ("f(0)", number(analysis.at_zero)),
         ("monotone", format!("{:?}", analysis.monotonicity).to_lowercase()),
         ("zero-centred", yes_no(analysis.zero_centred())),

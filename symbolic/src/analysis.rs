@@ -8,7 +8,9 @@
 //! [-30, 30], and both sides of every kink, so each one carries [`Certainty::Sampled`] (true at
 //! every sample, not proved between them); `f(0)` is [`Certainty::Exact`]. A bound of the range
 //! that the samples approach only in the tails (sigmoid's 0 and 1) is open; one attained within
-//! [-30, 30] is closed. Proofs by interval arithmetic are not done yet.
+//! [-30, 30] is closed. A finite bound is proved where interval arithmetic over the whole real
+//! line ([`crate::interval`]) encloses the function no further out ([`Analysis::range_proved`]):
+//! sigmoid's (0, 1), ReLU's 0, relu6's [0, 6]; not GELU's -0.17 (its factors are bounded apart).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -59,6 +61,9 @@ pub enum Monotonicity {
 pub struct Analysis {
     /// The lowest and highest values.
     pub range: (Bound, Bound),
+    /// Whether each finite bound of the range is proved by interval arithmetic
+    /// ([`crate::interval`]): an enclosure over the whole real line reaches no further than it.
+    pub range_proved: (bool, bool),
     /// `f(0)`, if the function is finite there.
     pub at_zero: Option<f64>,
     /// From the sign of `f'`.
@@ -93,6 +98,19 @@ impl Analysis {
     /// Whether `f'` is continuous everywhere sampled (no jump at a kink or boundary).
     pub fn smooth(&self) -> bool {
         self.discontinuities.is_empty() && self.derivative_jumps.is_empty()
+    }
+
+    /// How the range is known: both finite bounds proved, the finite one proved and the
+    /// unbounded side sampled, or sampled.
+    pub fn range_certainty(&self) -> &'static str {
+        let finite = (self.range.0.value.is_finite(), self.range.1.value.is_finite());
+        let proved = (self.range_proved.0 || !finite.0, self.range_proved.1 || !finite.1);
+        match (finite, proved) {
+            ((false, false), _) => "sampled",
+            ((true, true), (true, true)) => "proved (interval arithmetic)",
+            (_, (true, true)) => "bound proved (interval arithmetic), unbounded side sampled",
+            _ => "sampled",
+        }
     }
 
     /// The range as mathematics writes it: `(0, 1)`, `[0, ∞)`.
@@ -170,8 +188,19 @@ pub fn analyze(expression: &Expression, input: &str, bindings: &Bindings) -> Res
     };
     let limits = (limit(&value, -1.0), limit(&value, 1.0));
     let derivative_limits = (limit(&slope, -1.0), limit(&slope, 1.0));
+    let range = range(&value, &values, limits);
+    let enclosure = crate::interval::enclose(graph, root, input, bindings, crate::interval::Interval::REAL);
+    // A sampled bound is proved when the enclosure, which holds every value, reaches no further
+    // than a billionth beyond it.
+    let matches = |bound: f64, enclosed: f64| {
+        bound.is_finite() && enclosed.is_finite() && (bound - enclosed).abs() <= 1e-9 * bound.abs().max(1.0)
+    };
+    let range_proved = enclosure.map_or((false, false), |enclosure| {
+        (matches(range.0.value, enclosure.low), matches(range.1.value, enclosure.high))
+    });
     Ok(Analysis {
-        range: range(&value, &values, limits),
+        range,
+        range_proved,
         at_zero: value.at(0.0),
         monotonicity: monotonicity(&slopes),
         limits,

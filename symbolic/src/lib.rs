@@ -40,6 +40,7 @@ pub mod emit;
 pub mod error;
 pub mod eval;
 pub mod generate;
+pub mod interval;
 pub mod ir;
 pub mod lower;
 pub mod oracle;
