@@ -34,7 +34,7 @@ fn inputs<F: Std>(size: usize) -> (Vec<F>, Vec<F>) {
 }
 
 fn activations<F: Std>() -> Vec<(&'static str, Box<dyn Activation<F>>)> {
-    texgrad::accuracy::activations::<F>()
+    texgrad_accuracy::activations::<F>()
         .into_iter()
         .map(|(name, activation)| (name, activation as Box<dyn Activation<F>>))
         .collect()

@@ -17,8 +17,6 @@
 //! assert_eq!(texgrad::grammar::print::latex(formula.body()), r"\frac{1}{1 + e^{-x}}");
 //! ```
 
-#[cfg(feature = "cli")]
-pub mod accuracy;
 #[cfg(feature = "candle")]
 pub mod candle;
 

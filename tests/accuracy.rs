@@ -4,7 +4,7 @@
 
 #[test]
 fn every_scalar_activation_meets_section_4() {
-    let report = texgrad::accuracy::report();
+    let report = texgrad_accuracy::report();
     assert!(
         report.violations.is_empty(),
         "{} points outside the bounds:\n{}",
@@ -15,7 +15,7 @@ fn every_scalar_activation_meets_section_4() {
 
 #[test]
 fn the_committed_report_is_current() {
-    let report = texgrad::accuracy::report();
+    let report = texgrad_accuracy::report();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/accuracy.md");
     if std::env::var_os("TEXGRAD_WRITE_DOCS").is_some() {
         std::fs::write(path, &report.markdown).unwrap();
@@ -26,8 +26,8 @@ fn the_committed_report_is_current() {
 
 #[test]
 fn the_references_cover_every_scalar_activation_in_both_types() {
-    let rows = texgrad::accuracy::rows();
-    for (name, _) in texgrad::accuracy::activations::<f64>() {
+    let rows = texgrad_accuracy::rows();
+    for (name, _) in texgrad_accuracy::activations::<f64>() {
         for single in [true, false] {
             let count = rows.iter().filter(|row| row.name == name && row.single == single).count();
             assert!(count > 100, "{name}: {count} reference points");

@@ -9,8 +9,8 @@
 //! magnitude below 1e-6 of the inputs' scale `max(1, max |input|)`), an absolute error of 16
 //! ULP of that scale, as SPEC allows near a zero of the quantity.
 
-use texgrad::accuracy::{cases, compute_case_at, within_vector_bounds};
 use texgrad::dispatch::Level;
+use texgrad_accuracy::{cases, compute_case_at, within_vector_bounds};
 
 #[test]
 fn gates_vectors_and_losses_meet_section_4() {

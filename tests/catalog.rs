@@ -1,11 +1,11 @@
 //! The built-in catalog: complete (SPEC section 6), with PyTorch's defaults, the kink
 //! conventions written down in `texgrad::activations`, and the notes' corrections.
 
-use texgrad::accuracy::Variant;
 use texgrad::activations::*;
 use texgrad::dispatch::{Arch, Level, Scalar, with_level};
 use texgrad::losses::*;
 use texgrad::{Activation, ActivationFromOutput, Kind, catalog};
+use texgrad_accuracy::Variant;
 
 const SPEC_SECTION_6: &[(&str, Kind)] = &[
     ("sigmoid", Kind::Scalar),
@@ -151,7 +151,7 @@ fn slice_kernels_at_every_level<F: texgrad::Float>(x: &[F]) {
     let unfused_scalars = <Scalar as Arch>::LEVEL == Level::Portable && size_of::<F>() == 4;
     for level in Level::available() {
         let variant = Variant::of(level);
-        for (name, activation) in texgrad::accuracy::activations::<F>() {
+        for (name, activation) in texgrad_accuracy::activations::<F>() {
             let zero = F::zero();
             let (mut y, mut dx, mut y2, mut dydx) =
                 (vec![zero; x.len()], vec![zero; x.len()], vec![zero; x.len()], vec![zero; x.len()]);

@@ -3,8 +3,8 @@
 //! machine has computing the same bits as the level it stands for; the committed report current.
 
 use texgrad::Float;
-use texgrad::accuracy::elementary::{self, FUNCTIONS, evaluate};
 use texgrad::dispatch::{Arch, Avx2, Dispatched, Level, Portable, dispatch, with_level};
+use texgrad_accuracy::elementary::{self, FUNCTIONS, evaluate};
 
 #[test]
 fn every_function_is_within_its_bound() {

@@ -1,3 +1,7 @@
+//! `texgrad-accuracy`: how accurate texgrad is, measured. The harness behind `texgrad accuracy`,
+//! `docs/accuracy.md` and `docs/elementary.md`, and the catalog's tests; a crate of its own so
+//! that a library user compiles none of its 2 MB of references.
+//!
 //! Accuracy of the catalog's scalar activations against 50-digit references
 //! (`scripts/references.py`, output committed in `tests/references/scalar.tsv`): the bounds of
 //! SPEC section 4, checked point by point, and the report of median and maximum errors in ULP,
@@ -14,12 +18,12 @@ use std::fmt::Write as _;
 
 pub mod elementary;
 
-use crate::activations::*;
-use crate::dispatch::{Arch, Avx2, Level, Portable, with_level};
-use crate::losses::*;
-use crate::runtime::kernels::ScalarKernel;
-use crate::symbolic::{Bindings, Expression};
-use crate::{Activation, Float, Gate};
+use texgrad_runtime::activations::*;
+use texgrad_runtime::dispatch::{Arch, Avx2, Level, Portable, with_level};
+use texgrad_runtime::kernels::ScalarKernel;
+use texgrad_runtime::losses::*;
+use texgrad_runtime::{Activation, Float, Gate};
+use texgrad_symbolic::{Bindings, Expression};
 
 /// The references, one row per function, type and point.
 pub const REFERENCES: &str = include_str!("../../tests/references/scalar.tsv");
@@ -437,7 +441,7 @@ fn measure<F: Float>(name: &str, activation: &dyn Measured<F>, rows: &[Row]) -> 
 
 /// The textbook formula of each scalar activation, evaluated without the stabiliser (`f64`).
 fn naive_figures(name: &str, rows: &[Row]) -> Option<[(f64, f64); 2]> {
-    let info = crate::runtime::catalog::find(name)?;
+    let info = texgrad_runtime::catalog::find(name)?;
     let expression = Expression::parse_naive(info.formula).ok()?;
     let derivative = expression.naive_derivative(info.inputs[0]).ok()?;
     let mut bindings = Bindings::default();
@@ -539,7 +543,7 @@ fn vector_report(markdown: &mut String, violations: &mut Vec<String>) {
     );
     let cases = cases();
     let cell = |(median, max): (f64, f64)| format!("{} / {}", ulps(median), ulps(max));
-    for info in crate::catalog().iter().filter(|info| info.kind != crate::Kind::Scalar) {
+    for info in texgrad_runtime::catalog().iter().filter(|info| info.kind != texgrad_runtime::Kind::Scalar) {
         let own: Vec<&Case> = cases.iter().filter(|case| case.name == info.name).collect();
         let mut errors: [[Vec<f64>; 2]; 2] = Default::default();
         let mut naive_errors = Vec::new();
@@ -588,14 +592,14 @@ fn vector_report(markdown: &mut String, violations: &mut Vec<String>) {
 }
 
 /// The textbook formula's value errors on one `f64` case.
-fn naive_vector_values(info: &crate::Info, case: &Case) -> Vec<f64> {
+fn naive_vector_values(info: &texgrad_runtime::Info, case: &Case) -> Vec<f64> {
     let Ok(expression) = Expression::parse_naive(info.formula) else { return Vec::new() };
     let mut bindings = Bindings::default();
     for (parameter, value) in info.parameters {
         bindings = bindings.scalar(parameter, *value);
     }
     for (input, values) in info.inputs.iter().zip(&case.inputs) {
-        bindings = if info.kind == crate::Kind::Gate {
+        bindings = if info.kind == texgrad_runtime::Kind::Gate {
             bindings.scalar(input, values[0])
         } else {
             bindings.vector(input, values.clone())

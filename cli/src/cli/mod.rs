@@ -363,8 +363,8 @@ pub fn eval(formula: &str, at: &[String], derivative: Option<&str>) -> ExitCode 
 /// output, and in `docs/accuracy.md` and `docs/elementary.md` when the repository's `docs/`
 /// folder is here.
 pub fn accuracy() -> ExitCode {
-    let catalog = texgrad::accuracy::report();
-    let elementary = texgrad::accuracy::elementary::report();
+    let catalog = texgrad_accuracy::report();
+    let elementary = texgrad_accuracy::elementary::report();
     let mut failed = false;
     for (markdown, violations, file) in [
         (&catalog.markdown, &catalog.violations, "docs/accuracy.md"),
@@ -375,7 +375,8 @@ pub fn accuracy() -> ExitCode {
             say!("outside the bounds: {violation}");
         }
         failed |= !violations.is_empty();
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        // The repository's docs/, beside this package's folder.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file);
         if path.parent().is_some_and(std::path::Path::is_dir) {
             if let Err(error) = std::fs::write(&path, markdown) {
                 eprintln!("error: cannot write {}: {error}", path.display());

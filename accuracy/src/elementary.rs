@@ -1,4 +1,4 @@
-//! The elementary functions of [`crate::math`] against 50-digit references
+//! The elementary functions of [`texgrad_runtime::math`] against 50-digit references
 //! (`scripts/references_elementary.py`, committed in `tests/references/elementary.tsv`): the
 //! error in ULP of each function in `f32` and `f64`, with unfused multiply-adds (the portable
 //! level) and fused ones (the AVX2 and AVX-512 levels, which compute the same bits), and each
@@ -11,9 +11,9 @@
 use std::fmt::Write as _;
 
 use super::{Reference, median_and_max, ulp_error, ulps};
-use crate::Float;
-use crate::dispatch::{Arch, Avx2, Dispatched, Portable};
-use crate::math;
+use texgrad_runtime::Float;
+use texgrad_runtime::dispatch::{Arch, Avx2, Dispatched, Portable};
+use texgrad_runtime::math;
 
 /// The references.
 pub const REFERENCES: &str = include_str!("../../tests/references/elementary.tsv");
