@@ -240,3 +240,23 @@ fn every_rule_has_a_case() {
         assert!(CASES.iter().any(|case| case.rule == rule.name), "the rule {} has no failing input here", rule.name);
     }
 }
+
+/// `sigmoid-difference` where the first term has no σ(u) of its own: `1 - σ(-x)/σ(x)` is
+/// `\tanh(x/2) / σ(x)`, not `\tanh(x/2)` (found by the engine's property test as the derivative
+/// of `x / (x σ(x))`, which is `-e^{-x}`).
+#[test]
+fn sigmoid_difference_keeps_the_common_factor() {
+    let difference = Expression::parse(r"1 - \frac{\sigma(-x)}{\sigma(x)}").expect("parses");
+    let derivative =
+        Expression::parse(r"\frac{x}{x \sigma(x)}").expect("parses").derivative("x").expect("differentiates");
+    for x in [-3.0f64, -0.5, 0.7, 2.6671546745631893, 12.0] {
+        let expected = 1.0 - (-x).exp();
+        let value = difference.evaluate(&at(x)).expect("evaluates");
+        assert!(
+            (value - expected).abs() <= 1e-14 * expected.abs().max(1.0),
+            "1 - σ(-x)/σ(x) at {x}: {value}, not {expected}"
+        );
+        let slope = derivative.evaluate(&at(x)).expect("evaluates");
+        assert!((slope - (expected - 1.0)).abs() <= 1e-14 * x.exp().recip().max(1.0), "d/dx at {x}: {slope}");
+    }
+}

@@ -869,12 +869,17 @@ fn sigmoid_difference(graph: &mut Graph, id: Id) -> Option<Id> {
             if graph.neg(u) != v {
                 continue;
             }
-            // The common factor: `a` without σ(u).
+            // The common factor: `a` over σ(u) (`a` need not hold σ(u) itself: in
+            // `1 - σ(-u)/σ(u)` it is 1, and the common factor 1/σ(u)).
             let mut common: Vec<Id> = Vec::new();
             for (base, exponent) in a {
                 let exponent = if *base == up { *exponent - Rational::from_integer(1) } else { *exponent };
                 let exponent = graph.number(exponent);
                 common.push(graph.pow(*base, exponent));
+            }
+            if !a.iter().any(|(base, _)| *base == up) {
+                let minus_one = graph.number(Rational::from_integer(-1));
+                common.push(graph.pow(up, minus_one));
             }
             let half = graph.number(Rational::new(1, 2));
             let half_u = graph.mul(half, u);
