@@ -175,6 +175,13 @@ impl Printer<'_> {
             Node::Mul(factors) => match self.graph.rational(factors[0]) {
                 Some(coefficient) if *coefficient.numer() < 0 => {
                     let (text, _) = self.product_parts(-coefficient, &factors[1..]);
+                    // `- (2 + x)`: a sum subtracted whole (the formula as written keeps it so).
+                    let whole_sum = matches!(factors[1..], [factor] if matches!(self.graph.node(factor), Node::Add(_)));
+                    let text = if whole_sum && *coefficient.numer() == -1 && *coefficient.denom() == 1 {
+                        if self.latex() { format!(r"\left({text}\right)") } else { format!("({text})") }
+                    } else {
+                        text
+                    };
                     (true, Some(text))
                 }
                 _ => (false, None),
@@ -194,6 +201,12 @@ impl Printer<'_> {
         };
         if *coefficient.numer() < 0 {
             let (text, _) = self.product_parts(-coefficient, &factors);
+            // `-(2 + x)`: a sum negated whole (the formula as written keeps it so).
+            let whole_sum = matches!(factors[..], [factor] if matches!(self.graph.node(factor), Node::Add(_)));
+            if whole_sum && *coefficient.numer() == -1 && *coefficient.denom() == 1 {
+                let bracketed = if self.latex() { format!(r"\left({text}\right)") } else { format!("({text})") };
+                return (format!("-{bracketed}"), PRODUCT);
+            }
             return (format!("-{text}"), PRODUCT);
         }
         self.product_parts(coefficient, &factors)

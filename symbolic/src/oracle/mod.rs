@@ -25,7 +25,7 @@ pub(crate) mod exact;
 pub mod precise;
 
 use std::collections::BTreeSet;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub use emitted::Tape;
 pub use exact::{Exact, exact};
@@ -437,8 +437,15 @@ pub fn choose(graph: &Graph, root: Id, alternatives: &[Id], input: &str, binding
     let doubles: Vec<&Tape<f64>> = compiled.iter().map(|(_, _, double)| double).collect();
     let (single_inputs, double_inputs) =
         (with_transitions(&singles, &samples.single), with_transitions(&doubles, &samples.double));
-    let contested =
-        Samples { single: contested(&singles, &single_inputs), double: contested(&doubles, &double_inputs) };
+    // The inputs around the function's zeros, where the order of a sum's terms decides how many
+    // digits survive, are never thinned out: they are few, and where forms differ most.
+    let keep = |zeros: Vec<f64>| -> HashSet<u64> { zeros.into_iter().map(f64::to_bits).collect() };
+    let (keep_single, keep_double) =
+        (keep(zeros(singles[0], &samples.single)), keep(zeros(doubles[0], &samples.double)));
+    let contested = Samples {
+        single: contested(&singles, &single_inputs, &keep_single),
+        double: contested(&doubles, &double_inputs, &keep_double),
+    };
     if contested.single.is_empty() && contested.double.is_empty() {
         return unchanged;
     }
@@ -490,7 +497,7 @@ fn best(forms: &[Id], pointwise: &[Vec<(f64, bool)>]) -> Id {
 
 /// The inputs where the forms' results (with or without fused multiply-adds) are more than half
 /// of [`AGREEMENT`] ULP apart, or differ in being finite.
-fn contested<F: Float>(tapes: &[&Tape<F>], inputs: &[f64]) -> Vec<f64> {
+fn contested<F: Float>(tapes: &[&Tape<F>], inputs: &[f64], keep: &HashSet<u64>) -> Vec<f64> {
     let mut scratch = Vec::new();
     let mut values = Vec::with_capacity(tapes.len());
     let differ = |first: f64, value: f64| {
@@ -525,24 +532,24 @@ fn contested<F: Float>(tapes: &[&Tape<F>], inputs: &[f64]) -> Vec<f64> {
             found.push((x, finiteness));
         }
     }
-    thin(found)
+    thin(found, keep)
 }
 
-/// At most about [`MOST_CONTESTED`] of the contested inputs (sorted), evenly spread, and both
-/// ends of every run of inputs where the forms differ in being finite (where one form starts to
-/// overflow). Where forms disagree over hundreds of grid points (`\operatorname{GELU}''` in its
+/// At most about [`MOST_CONTESTED`] of the contested inputs (sorted), evenly spread, both ends
+/// of every run of inputs where the forms differ in being finite (where one form starts to
+/// overflow), and every input in `keep` (around the function's zeros). Where forms disagree over hundreds of grid points (`\operatorname{GELU}''` in its
 /// tails, a naive form overflowing over half the range) an even subset measures the same
 /// errors, and the exact values, ten microseconds each, are what a macro expansion spends its
 /// time on.
-fn thin(found: Vec<(f64, bool)>) -> Vec<f64> {
+fn thin(found: Vec<(f64, bool)>, keep: &HashSet<u64>) -> Vec<f64> {
     let stride = found.len().div_ceil(MOST_CONTESTED).max(1);
     let finiteness = |position: usize| found.get(position).is_some_and(|(_, finiteness)| *finiteness);
     found
         .iter()
         .enumerate()
-        .filter(|&(position, &(_, here))| {
+        .filter(|&(position, &(x, here))| {
             let edge = here && (position == 0 || !finiteness(position - 1) || !finiteness(position + 1));
-            edge || position % stride == 0
+            edge || position % stride == 0 || keep.contains(&x.to_bits())
         })
         .map(|(_, (x, _))| *x)
         .collect()
@@ -616,18 +623,41 @@ fn transitions<F: Float>(tapes: &[&Tape<F>], inputs: &[f64]) -> Vec<f64> {
 /// Inputs approaching every zero of the first form between two neighbouring samples (where its
 /// result changes sign), from both sides: `x_0 (1 ± 10^{-k})` for `k` = 1 to 7. Near a zero the
 /// terms of a sum cancel, and the order and grouping of the terms decide how many digits
-/// survive: that is where equal forms differ most.
+/// survive: that is where equal forms differ most. A sample that is itself a zero counts as one,
+/// and the sign beside it (a millionth of the gap towards its neighbour) stands in for it, so
+/// that a second zero next to it is not missed (`x^{-2} - 2 - x` is 0 at the sample -1 and
+/// changes sign again at -1.618).
 fn zeros<F: Float>(tape: &Tape<F>, inputs: &[f64]) -> Vec<f64> {
     let mut scratch = Vec::new();
     let mut at = |x: f64| tape.evaluate::<Portable>(F::from_f64(x), &mut scratch).to_f64();
     let values: Vec<f64> = inputs.iter().map(|&x| at(x)).collect();
-    let mut found = Vec::new();
+    let mut zeros = Vec::new();
+    // A sample that is an isolated zero (not inside a stretch where the function is 0, as ReLU
+    // is for x < 0: nothing cancels there).
+    for (position, (&x, &value)) in inputs.iter().zip(&values).enumerate() {
+        let beside_nonzero = [position.wrapping_sub(1), position + 1]
+            .iter()
+            .any(|&neighbour| values.get(neighbour).is_some_and(|value| *value != 0.0));
+        if value == 0.0 && x != 0.0 && beside_nonzero {
+            zeros.push(x);
+        }
+    }
     for (pair, value_pair) in inputs.windows(2).zip(values.windows(2)) {
-        let (a, b) = (value_pair[0], value_pair[1]);
-        if !(a.is_finite() && b.is_finite()) || a == 0.0 || b == 0.0 || (a < 0.0) == (b < 0.0) {
+        let (mut a_x, mut b_x) = (pair[0], pair[1]);
+        let (mut a, mut b) = (value_pair[0], value_pair[1]);
+        // An exact zero at an end: the value just beside it, towards the other end.
+        if a == 0.0 {
+            a_x += (b_x - a_x) * 1e-6;
+            a = at(a_x);
+        }
+        if b == 0.0 {
+            b_x -= (b_x - a_x) * 1e-6;
+            b = at(b_x);
+        }
+        if !(a.is_finite() && b.is_finite()) || a == 0.0 || b == 0.0 || (a < 0.0) == (b < 0.0) || a_x >= b_x {
             continue;
         }
-        let (mut low, mut high) = (order_key::<F>(pair[0]), order_key::<F>(pair[1]));
+        let (mut low, mut high) = (order_key::<F>(a_x), order_key::<F>(b_x));
         let low_negative = a < 0.0;
         while high - low > 1 {
             let middle = low + (high - low) / 2;
@@ -638,7 +668,10 @@ fn zeros<F: Float>(tape: &Tape<F>, inputs: &[f64]) -> Vec<f64> {
                 high = middle;
             }
         }
-        let zero = from_order_key::<F>(high);
+        zeros.push(from_order_key::<F>(high));
+    }
+    let mut found = Vec::new();
+    for zero in zeros {
         found.push(zero);
         for k in 1..=7 {
             let offset = 10f64.powi(-k) * zero.abs().max(f64::MIN_POSITIVE);
