@@ -161,6 +161,16 @@ fn same_shape(lhs: &Layout, rhs: &Layout, op: &'static str) -> Result<()> {
     }
 }
 
+/// The common dtype of two operands of the same shape; an error naming both otherwise.
+fn same_shape_and_dtype(
+    (s1, l1): (&CpuStorage, &Layout),
+    (s2, l2): (&CpuStorage, &Layout),
+    op: &'static str,
+) -> Result<DType> {
+    same_shape(l1, l2, op)?;
+    same_dtype(s1, s2, op)
+}
+
 fn same_dtype(lhs: &CpuStorage, rhs: &CpuStorage, op: &'static str) -> Result<DType> {
     let (left, right) = (lhs.dtype(), rhs.dtype());
     if left == right { Ok(left) } else { Err(Error::DTypeMismatchBinaryOp { lhs: left, rhs: right, op }) }
@@ -244,8 +254,7 @@ impl<A: TypedActivation> CustomOp2 for ActivationBackward<'_, A> {
     }
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        same_shape(l1, l2, self.name())?;
-        let dtype = same_dtype(s1, s2, self.name())?;
+        let dtype = same_shape_and_dtype((s1, l1), (s2, l2), self.name())?;
         with_float!(dtype, self.name(), |F| self.at::<F>(s1, l1, s2, l2))
     }
 }
@@ -279,8 +288,7 @@ impl<G: TypedGate + Send + Sync + 'static> CustomOp2 for Op<G> {
     }
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        same_shape(l1, l2, self.name())?;
-        let dtype = same_dtype(s1, s2, self.name())?;
+        let dtype = same_shape_and_dtype((s1, l1), (s2, l2), self.name())?;
         with_float!(dtype, self.name(), |F| self.gate_forward_at::<F>(s1, l1, s2, l2))
     }
 
@@ -440,8 +448,7 @@ impl<V: TypedVectorActivation> CustomOp2 for RowBackward<'_, V> {
     }
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        same_shape(l1, l2, self.name())?;
-        let dtype = same_dtype(s1, s2, self.name())?;
+        let dtype = same_shape_and_dtype((s1, l1), (s2, l2), self.name())?;
         with_float!(dtype, self.name(), |F| self.at::<F>(s1, l1, s2, l2))
     }
 }
@@ -507,8 +514,7 @@ impl<L: TypedLoss + Send + Sync + 'static> CustomOp2 for LossOp<L> {
     }
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        same_shape(l1, l2, self.name())?;
-        let dtype = same_dtype(s1, s2, self.name())?;
+        let dtype = same_shape_and_dtype((s1, l1), (s2, l2), self.name())?;
         with_float!(dtype, self.name(), |F| self.value_at::<F>(s1, l1, s2, l2))
     }
 
@@ -533,8 +539,7 @@ impl<L: TypedLoss> CustomOp2 for LossGradient<'_, L> {
     }
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        same_shape(l1, l2, self.name())?;
-        let dtype = same_dtype(s1, s2, self.name())?;
+        let dtype = same_shape_and_dtype((s1, l1), (s2, l2), self.name())?;
         with_float!(dtype, self.name(), |F| self.0.gradient_at::<F>(s1, l1, s2, l2))
     }
 }

@@ -121,7 +121,8 @@ impl Expression {
         self
     }
 
-    fn derived(graph: Graph, root: Id, alternatives: Vec<Id>) -> Expression {
+    /// An expression computed as itself, with no alternatives yet.
+    fn plain(graph: Graph, root: Id, source: Option<Formula>) -> Expression {
         Expression {
             graph,
             root,
@@ -129,9 +130,12 @@ impl Expression {
             computed_single: root,
             alternatives: Vec::new(),
             written_preferred: None,
-            source: None,
+            source,
         }
-        .with_root(root, alternatives)
+    }
+
+    fn derived(graph: Graph, root: Id, alternatives: Vec<Id>) -> Expression {
+        Expression::plain(graph, root, None).with_root(root, alternatives)
     }
 
     /// Parse and lower a formula as written, without the stabiliser: the textbook form, for
@@ -160,15 +164,7 @@ impl Expression {
         let parsed = texgrad_grammar::parse_with(formula, context)?;
         let mut graph = Graph::new();
         let root = lower::lower(&mut graph, parsed.body(), scope)?;
-        let expression = Expression {
-            graph,
-            root,
-            computed: root,
-            computed_single: root,
-            alternatives: Vec::new(),
-            written_preferred: None,
-            source: Some(parsed),
-        };
+        let expression = Expression::plain(graph, root, Some(parsed));
         if let Some(parsed) = &expression.source {
             check::check_chain(parsed, &expression, scope)?;
         }
@@ -184,16 +180,7 @@ impl Expression {
         let mut graph = self.graph.clone();
         let root = stabilise::stabilise(&mut graph, self.root);
         let alternatives = self.alternatives.iter().copied().chain([self.root]).collect();
-        Expression {
-            graph,
-            root,
-            computed: root,
-            computed_single: root,
-            alternatives: Vec::new(),
-            written_preferred: None,
-            source: self.source.clone(),
-        }
-        .with_root(root, alternatives)
+        Expression::plain(graph, root, self.source.clone()).with_root(root, alternatives)
     }
 
     /// An expression over an existing graph.
