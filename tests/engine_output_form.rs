@@ -21,7 +21,7 @@ fn check(formula: &str, expected: Option<&str>, parameters: Bindings) {
 #[test]
 fn known_output_forms_agree_with_the_derivative() {
     let none = Bindings::default();
-    check(r"\frac{1}{1+e^{-x}}", Some(r"y \left(1 - y\right)"), none.clone());
+    check(r"\frac{1}{1+e^{-x}}", Some(r"y (1 - y)"), none.clone());
     check(r"\tanh x", Some(r"1 - y^{2}"), none.clone());
     check(r"e^x", Some("y"), none.clone());
     check(r"\max(0, x)", Some(r"\begin{cases} 0, & y \le 0 \\ 1, & \text{otherwise} \end{cases}"), none.clone());

@@ -138,7 +138,7 @@ fn structural_simplification() {
     check_simplify(r"\frac{1}{2} + \frac{1}{3}", r"\frac{5}{6}");
     check_simplify("0.044715 x", "0.044715 x");
     check_simplify("0 x + 1 x", "x");
-    check_simplify(r"x \operatorname{sign}(x)", r"\left|x\right|");
+    check_simplify(r"x \operatorname{sign}(x)", "|x|");
     check_simplify("2(x + 1)", "2 x + 2");
     check_simplify(r"\ln(1)", "0");
     check_simplify(r"\sigma(0)", r"\frac{1}{2}");
@@ -147,7 +147,7 @@ fn structural_simplification() {
 
 #[test]
 fn common_denominator_cancels() {
-    check_diff(r"\frac{x}{1+|x|}", r"\frac{1}{\left(\left|x\right| + 1\right)^{2}}");
+    check_diff(r"\frac{x}{1+|x|}", r"\frac{1}{(|x| + 1)^{2}}");
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! 2. the pest grammar (`formula.pest`) recognises the shapes;
 //! 3. `build` folds operators with the one precedence table (pest's `PrattParser`), resolves
 //!    names through [`names`] and refuses what LaTeX leaves ambiguous;
-//! 4. [`print`] writes an AST back as canonical LaTeX or as an s-expression, and
+//! 4. [`print`](mod@print) writes an AST back as canonical LaTeX or as an s-expression, and
 //!    `parse(print(ast)) == ast`.
 //!
 //! Every refusal is a [`ParseError`] value with a span, a one-line message and a hint; nothing

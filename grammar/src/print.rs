@@ -1,8 +1,8 @@
 //! Printers: canonical LaTeX (which parses back to the same AST) and s-expressions for tests.
 //!
-//! The LaTeX printer writes every product with `\cdot`, every quotient with `\frac` and every
-//! power's exponent in braces, and adds brackets exactly where the precedence table needs them,
-//! so the output never depends on juxtaposition rules.
+//! The LaTeX printer writes as people write: products by juxtaposition, quotients with `\frac`,
+//! exponents in braces, and brackets only where the parser's precedence table needs them, so
+//! that the text parses back to the same tree.
 
 use std::fmt::Write;
 
@@ -44,144 +44,278 @@ pub fn formula_sexpr(formula: &Formula) -> String {
     }
 }
 
-/// Binding strength of a node as printed, loosest first (the Pratt table's order).
-fn precedence(expr: &Expr) -> u8 {
-    match &expr.kind {
-        ExprKind::Binary { op: BinaryOp::Add | BinaryOp::Subtract, .. } => 1,
-        ExprKind::Sum { .. } => 2,
-        ExprKind::Binary { op: BinaryOp::Multiply, .. } => 3,
-        ExprKind::Negate(_) => 4,
-        ExprKind::Power { .. } => 6,
-        // `\frac`, calls, groups and leaves are atoms.
-        _ => 7,
+/// Binding power of what the printer writes, loosest first: the Pratt table of `build.rs`.
+const ADD: u8 = 1;
+/// `\sum_i`, a prefix: its body takes every tighter operator that follows.
+const SIGMA: u8 = 2;
+/// `\cdot`.
+const DOT: u8 = 3;
+/// `-x`, a prefix.
+const NEGATE: u8 = 4;
+/// Juxtaposition before a function or a sum: `x \sin(x)`.
+const JUXTAPOSE_FUNCTION: u8 = 5;
+/// Juxtaposition before anything else: `2 x`, `\sigma(x) b`.
+const JUXTAPOSE: u8 = 7;
+/// `x^{2}`.
+const POWER: u8 = 8;
+/// Numbers, names, calls, `\frac`, groups, `\begin{cases}`.
+const ATOM: u8 = 9;
+
+/// An expression printed without outer brackets, with what its surroundings need to know.
+struct Printed {
+    text: String,
+    /// The loosest operator at its top level.
+    strength: u8,
+    /// The loosest prefix (`-`, `\sum`) on its right edge: an operator written after the text
+    /// that binds more tightly than this is taken into that prefix's operand.
+    open_right: Option<u8>,
+    /// What the text starts with, which decides the kind of juxtaposition before it.
+    start: Start,
+    /// The name the text ends in, which a bracket after it would be read as applied to.
+    ends_in: NameEnd,
+    /// Whether it holds a fraction, a sum or cases: brackets around it are `\left( \right)`.
+    tall: bool,
+}
+
+/// `x (1 + x)` and `\text{scale}(1 + x)` are each one operand, binding more tightly than
+/// juxtaposition: a name applied to a group (or, for a definition's name, a call).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameEnd {
+    /// A one-letter name (or `e`): `x (1 + x)` is `x` times the group.
+    Letter,
+    /// A `\text{..}` name, which may name a definition that the bracket would call.
+    Word,
+    Other,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// A digit or `.`: a number after a factor is written with `\cdot`.
+    Digit,
+    /// A function or `\sum`: juxtaposition before it binds loosely.
+    Function,
+    /// `-`.
+    Minus,
+    /// `(` or `\left(`.
+    Bracket,
+    Other,
+}
+
+impl Printed {
+    fn atom(text: String, start: Start, tall: bool) -> Self {
+        Printed { text, strength: ATOM, open_right: None, start, ends_in: NameEnd::Other, tall }
+    }
+
+    /// The text in brackets, sized to its content.
+    fn bracketed(self) -> Printed {
+        let text = if self.tall { format!(r"\left({}\right)", self.text) } else { format!("({})", self.text) };
+        Printed::atom(text, Start::Bracket, self.tall)
+    }
+
+    fn bracketed_unless(self, fits: bool) -> Printed {
+        if fits { self } else { self.bracketed() }
+    }
+
+    /// Whether, written as the left operand of an infix operator binding with `power`, it keeps
+    /// its meaning: nothing looser at its top level, and no prefix on its right edge that would
+    /// take the operator in.
+    fn fits_left_of(&self, power: u8) -> bool {
+        self.strength >= power && self.open_right.is_none_or(|prefix| power <= prefix)
+    }
+
+    /// Whether it keeps its meaning as the right operand of a left-associative operator binding
+    /// with `power` (or of a prefix). `\sum_i` may follow any operator; a leading minus is
+    /// always bracketed (`a (-b)`, `a - (-b)`).
+    fn fits_right_of(&self, power: u8) -> bool {
+        self.start != Start::Minus && (self.strength > power || self.strength == SIGMA)
     }
 }
 
-/// An expression as canonical LaTeX.
+/// An expression as canonical LaTeX, written as people write it: products by juxtaposition
+/// (`\cdot` only before a number, or where juxtaposition would group differently), the fewest
+/// brackets that keep the tree, `\left( \right)` only around tall content. Parsing the text
+/// gives the same tree back (`tests/properties.rs`).
 pub fn latex(expr: &Expr) -> String {
-    let mut out = String::new();
-    write_latex(expr, &mut out);
-    out
+    print(expr).text
 }
 
-fn write_operand(expr: &Expr, minimum: u8, out: &mut String) {
-    if precedence(expr) < minimum {
-        out.push('(');
-        write_latex(expr, out);
-        out.push(')');
-    } else {
-        write_latex(expr, out);
-    }
-}
-
-fn write_latex(expr: &Expr, out: &mut String) {
+fn print(expr: &Expr) -> Printed {
     match &expr.kind {
-        ExprKind::Number(number) => out.push_str(&number.text),
-        ExprKind::Constant(Constant::E) => out.push('e'),
-        ExprKind::Constant(Constant::Pi) => out.push_str(r"\pi"),
-        ExprKind::Variable(variable) => out.push_str(&variable_latex(variable)),
+        ExprKind::Number(number) => Printed::atom(number.text.clone(), Start::Digit, false),
+        // A letter like any other before a bracket: `e (1 + x)` is read as `e` applied to it.
+        ExprKind::Constant(Constant::E) => {
+            Printed { ends_in: NameEnd::Letter, ..Printed::atom("e".to_owned(), Start::Other, false) }
+        }
+        ExprKind::Constant(Constant::Pi) => Printed::atom(r"\pi".to_owned(), Start::Other, false),
+        ExprKind::Variable(variable) => {
+            let text = variable_latex(variable);
+            let ends_in = match text.len() {
+                1 => NameEnd::Letter,
+                _ if text.starts_with(r"\text{") && text.ends_with('}') => NameEnd::Word,
+                _ => NameEnd::Other,
+            };
+            Printed { ends_in, ..Printed::atom(text, Start::Other, false) }
+        }
         ExprKind::Negate(operand) => {
-            out.push('-');
-            write_operand(operand, 4, out);
+            let operand = print(operand);
+            let fits = operand.fits_right_of(NEGATE);
+            let operand = operand.bracketed_unless(fits);
+            Printed {
+                text: format!("-{}", operand.text),
+                strength: NEGATE,
+                open_right: Some(operand.open_right.map_or(NEGATE, |prefix| prefix.min(NEGATE))),
+                start: Start::Minus,
+                ends_in: operand.ends_in,
+                tall: operand.tall,
+            }
         }
         ExprKind::Binary { op: BinaryOp::Divide, lhs, rhs } => {
-            out.push_str(r"\frac{");
-            write_latex(lhs, out);
-            out.push_str("}{");
-            write_latex(rhs, out);
-            out.push('}');
+            Printed::atom(format!(r"\frac{{{}}}{{{}}}", print(lhs).text, print(rhs).text), Start::Other, true)
         }
+        ExprKind::Binary { op: BinaryOp::Multiply, lhs, rhs } => product(print(lhs), print(rhs)),
         ExprKind::Binary { op, lhs, rhs } => {
-            let (symbol, left_minimum, right_minimum) = match op {
-                BinaryOp::Add => (" + ", 1, 2),
-                BinaryOp::Subtract => (" - ", 1, 2),
-                // A sum on the left would swallow what follows; products group to the left.
-                _ => (r" \cdot ", 3, 4),
-            };
-            write_operand(lhs, left_minimum, out);
-            out.push_str(symbol);
-            write_operand(rhs, right_minimum, out);
+            let symbol = if *op == BinaryOp::Add { " + " } else { " - " };
+            infix(print(lhs), symbol, print(rhs), ADD)
         }
         ExprKind::Power { base, exponent } => {
-            write_operand(base, 7, out);
-            out.push_str("^{");
-            write_latex(exponent, out);
-            out.push('}');
+            let base = print(base);
+            let fits = base.strength == ATOM;
+            let base = base.bracketed_unless(fits);
+            let exponent = print(exponent);
+            Printed {
+                text: format!("{}^{{{}}}", base.text, exponent.text),
+                strength: POWER,
+                open_right: None,
+                start: base.start,
+                ends_in: NameEnd::Other,
+                tall: base.tall || exponent.tall,
+            }
         }
         ExprKind::Root { degree, radicand } => {
-            out.push_str(r"\sqrt[");
-            write_latex(degree, out);
-            out.push_str("]{");
-            write_latex(radicand, out);
-            out.push('}');
+            let radicand = print(radicand);
+            let text = format!(r"\sqrt[{}]{{{}}}", print(degree).text, radicand.text);
+            Printed::atom(text, Start::Function, radicand.tall)
         }
         ExprKind::Call { function: Function::Sqrt, arguments } if arguments.len() == 1 => {
-            out.push_str(r"\sqrt{");
-            write_latex(&arguments[0], out);
-            out.push('}');
+            let radicand = print(&arguments[0]);
+            Printed::atom(format!(r"\sqrt{{{}}}", radicand.text), Start::Function, radicand.tall)
         }
         ExprKind::Call { function, arguments } => {
-            out.push_str(&function_latex(*function));
-            write_arguments(arguments, out);
+            let (arguments, tall) = arguments_latex(arguments);
+            Printed::atom(format!("{}{arguments}", function_latex(*function)), Start::Function, tall)
         }
         ExprKind::Reference { name, arguments } => {
-            let _ = write!(out, r"\operatorname{{{}}}", name.replace('_', r"\_"));
-            write_arguments(arguments, out);
+            let (arguments, tall) = arguments_latex(arguments);
+            let text = format!(r"\operatorname{{{}}}{arguments}", name.replace('_', r"\_"));
+            Printed::atom(text, Start::Other, tall)
         }
         ExprKind::Abs(operand) => {
-            out.push_str(r"\left|");
-            write_latex(operand, out);
-            out.push_str(r"\right|");
+            let operand_printed = print(operand);
+            // `|a| |b|` and `||a| - 1|` are hard to read and to parse: sized bars there.
+            let text = if operand_printed.tall || contains_abs(operand) {
+                format!(r"\left|{}\right|", operand_printed.text)
+            } else {
+                format!("|{}|", operand_printed.text)
+            };
+            Printed::atom(text, Start::Other, operand_printed.tall)
         }
         ExprKind::Cases(cases) => {
-            out.push_str(r"\begin{cases} ");
+            let mut out = String::from(r"\begin{cases} ");
             for (row, case) in cases.iter().enumerate() {
                 if row > 0 {
                     out.push_str(r" \\ ");
                 }
-                write_latex(&case.value, out);
+                out.push_str(&print(&case.value).text);
                 out.push_str(", & ");
                 match &case.condition {
                     Condition::Otherwise => out.push_str(r"\text{otherwise}"),
                     Condition::Chain { first, rest } => {
-                        write_latex(first, out);
+                        out.push_str(&print(first).text);
                         for (relation, operand) in rest {
-                            out.push(' ');
-                            out.push_str(relation_latex(*relation));
-                            out.push(' ');
-                            write_latex(operand, out);
+                            let _ = write!(out, " {} {}", relation_latex(*relation), print(operand).text);
                         }
                     }
                 }
             }
             out.push_str(r" \end{cases}");
+            Printed::atom(out, Start::Other, true)
         }
         ExprKind::Sum { index, range, body } => {
-            match range {
-                IndexRange::Unwritten => {
-                    let _ = write!(out, r"\sum_{{{index}}} ");
-                }
-                IndexRange::Columns => {
-                    let _ = write!(out, r"\sum_{{{index}=1}}^{{n}} ");
-                }
-                IndexRange::Rows => {
-                    let _ = write!(out, r"\sum_{{{index}=1}}^{{m}} ");
-                }
+            let head = match range {
+                IndexRange::Unwritten => format!(r"\sum_{{{index}}}"),
+                IndexRange::Columns => format!(r"\sum_{{{index}=1}}^{{n}}"),
+                IndexRange::Rows => format!(r"\sum_{{{index}=1}}^{{m}}"),
+            };
+            let body = print(body);
+            let fits = body.fits_right_of(SIGMA);
+            let body = body.bracketed_unless(fits);
+            Printed {
+                text: format!("{head} {}", body.text),
+                strength: SIGMA,
+                open_right: Some(body.open_right.map_or(SIGMA, |prefix| prefix.min(SIGMA))),
+                start: Start::Function,
+                ends_in: body.ends_in,
+                tall: true,
             }
-            write_operand(body, 2, out);
         }
     }
 }
 
-fn write_arguments(arguments: &[Expr], out: &mut String) {
-    out.push('(');
-    for (position, argument) in arguments.iter().enumerate() {
-        if position > 0 {
-            out.push_str(", ");
-        }
-        write_latex(argument, out);
+/// `lhs symbol rhs` for a left-associative operator binding with `power`, bracketing each
+/// operand that needs it.
+fn infix(lhs: Printed, symbol: &str, rhs: Printed, power: u8) -> Printed {
+    let lhs_fits = lhs.fits_left_of(power);
+    let lhs = lhs.bracketed_unless(lhs_fits);
+    let rhs_fits = rhs.fits_right_of(power);
+    let rhs = rhs.bracketed_unless(rhs_fits);
+    Printed {
+        text: format!("{}{symbol}{}", lhs.text, rhs.text),
+        strength: power,
+        open_right: rhs.open_right,
+        start: lhs.start,
+        ends_in: rhs.ends_in,
+        tall: lhs.tall || rhs.tall,
     }
-    out.push(')');
+}
+
+/// A product: juxtaposed (`a \sigma(a) b`, `\frac{1}{n} \sum_i ..`) where that reads back as
+/// the same tree without more brackets than `\cdot` would need, else with `\cdot`; always
+/// `\cdot` before a number (`x \cdot 2`, `2 \cdot 3`).
+fn product(lhs: Printed, rhs: Printed) -> Printed {
+    // Before a function or a sum juxtaposition binds more loosely than before anything else.
+    let loose = if rhs.start == Start::Function { JUXTAPOSE_FUNCTION } else { JUXTAPOSE };
+    let (power, rhs_bracketed) = if rhs.fits_right_of(loose) { (loose, false) } else { (JUXTAPOSE, true) };
+    let before_number = !rhs_bracketed && rhs.start == Start::Digit;
+    // `2 x (1 + x)` would read as `2 (x (1 + x))`: a name before a bracket takes it first, and a
+    // `\text{}` name may be a definition that the bracket calls.
+    let starts_with_bracket = rhs_bracketed || rhs.start == Start::Bracket;
+    let regroups = starts_with_bracket
+        && match lhs.ends_in {
+            NameEnd::Letter => lhs.strength != ATOM,
+            NameEnd::Word => true,
+            NameEnd::Other => false,
+        };
+    // `x \cdot \frac{1}{2} (1 + x)` rather than `x (\frac{1}{2} (1 + x))`.
+    let costs_brackets =
+        (!lhs.fits_left_of(power) && lhs.fits_left_of(DOT)) || (rhs_bracketed && rhs.fits_right_of(DOT));
+    if before_number || regroups || costs_brackets {
+        infix(lhs, r" \cdot ", rhs, DOT)
+    } else {
+        infix(lhs, " ", rhs, power)
+    }
+}
+
+fn contains_abs(expr: &Expr) -> bool {
+    matches!(expr.kind, ExprKind::Abs(_)) || expr.children().any(contains_abs)
+}
+
+/// `(a, b)`, or `\left(a, b\right)` around tall arguments, and whether they are tall.
+fn arguments_latex(arguments: &[Expr]) -> (String, bool) {
+    let printed: Vec<Printed> = arguments.iter().map(print).collect();
+    let tall = printed.iter().any(|argument| argument.tall);
+    let texts: Vec<&str> = printed.iter().map(|argument| argument.text.as_str()).collect();
+    let text = if tall { format!(r"\left({}\right)", texts.join(", ")) } else { format!("({})", texts.join(", ")) };
+    (text, tall)
 }
 
 /// How a function is written in canonical LaTeX: its command, or `\operatorname{word}`.
@@ -189,6 +323,8 @@ pub fn function_latex(function: Function) -> String {
     match function {
         Function::Log2 => r"\log_{2}".to_owned(),
         Function::Log10 => r"\log_{10}".to_owned(),
+        // `\sgn` is texgrad's shorthand, not LaTeX: KaTeX and LaTeX know no such command.
+        Function::Sign => r"\operatorname{sign}".to_owned(),
         _ => {
             let info = function_info(function);
             match (info.commands.first(), info.words.first()) {

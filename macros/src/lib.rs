@@ -1,6 +1,6 @@
 //! texgrad's proc-macros, `define_activation!` and `define_loss!`.
 //!
-//! A thin shim: parse the macro input with `syn` ([`input`]), hand it to the engine's code
+//! A thin shim: parse the macro input with `syn` (`input.rs`), hand it to the engine's code
 //! generator (`texgrad_symbolic::generate`), and turn its failures into `syn::Error`s on the
 //! token they are about. A failed definition still gets its signatures (stubs), so that the
 //! user sees one error per mistake. The macros never panic.

@@ -175,7 +175,7 @@ pub trait Arch: Copy + Send + Sync + 'static {
 
     /// Whether this computes one value at a time, outside any vector loop: the plain scalar
     /// functions. There a branch can skip the work of the side not taken
-    /// ([`crate::math::choose`]), and `f64`'s exponentials and logarithms are the platform's
+    /// ([`crate::choose`]), and `f64`'s exponentials and logarithms are the platform's
     /// (`std`), which are faster one at a time than texgrad's vectorisable polynomials on a
     /// target without FMA.
     const ONE_AT_A_TIME: bool = false;

@@ -75,7 +75,7 @@ mod cody {
     ];
 }
 
-/// The type's own approximation of the error functions: see [`rational`].
+/// The type's own approximation of the error functions: see `rational`.
 pub trait ErfApproximation: Sized {
     /// Whether `|t|` is in the first interval, and the value there (`erf(t)`, signed) or beyond it
     /// (`erfc(|t|) e^{t^2}`).

@@ -18,7 +18,7 @@ pub trait Real: Sized + Copy + core::ops::Add<Output = Self> + 'static {
     const LN2_HI: Self;
     /// `ln 2 - LN2_HI`.
     const LN2_LO: Self;
-    /// Below this, `e^x` is 0 (with room for the scaling of [`crate::math::exp_times_pow2`]).
+    /// Below this, `e^x` is 0 (with room for the scaling of [`crate::exp_times_pow2`]).
     const EXP_LOW: Self;
     /// Above this, `e^x` is infinite (with the same room).
     const EXP_HIGH: Self;

@@ -315,7 +315,7 @@ fn fill<F: Float>(
     whole
 }
 
-/// `Σ_{i < length} term(i)`, the terms computed in vectorised blocks and added in [`LANES`]
+/// `Σ_{i < length} term(i)`, the terms computed in vectorised blocks and added in `LANES`
 /// independent partial sums (so the order of additions differs from a plain loop's, by no
 /// more than the usual rounding).
 #[inline(always)]
@@ -384,7 +384,7 @@ pub fn log_sum_exp<F: Float, A: Arch>(length: usize, exponent: impl Fn(usize) ->
     (largest, math::ln::<F, A>(total))
 }
 
-/// `Σ values`, in [`LANES`] independent partial sums over the slice itself (no buffer: the
+/// `Σ values`, in `LANES` independent partial sums over the slice itself (no buffer: the
 /// values are already in memory).
 #[inline(always)]
 pub fn sum_of_slice<F: Float, A: Arch>(values: &[F]) -> F {
@@ -402,7 +402,7 @@ pub fn sum_of_slice<F: Float, A: Arch>(values: &[F]) -> F {
     pairwise_sum(&partial)
 }
 
-/// `max values` (-∞ for none; NaN skipped), in [`LANES`] independent partial maxima.
+/// `max values` (-∞ for none; NaN skipped), in `LANES` independent partial maxima.
 #[inline(always)]
 pub fn maximum_of_slice<F: Float, A: Arch>(values: &[F]) -> F {
     let mut partial = [-F::infinity(); LANES];

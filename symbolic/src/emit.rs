@@ -7,7 +7,7 @@
 //! where it is used. Constants are written as a correctly rounded `f32` and `f64` literal pair.
 //!
 //! Functions are lowered onto the runtime's vectorisable elementary functions
-//! (`texgrad::math`), and those that share work are computed together ([`Family`]): `σ(u)`,
+//! (`texgrad::math`), and those that share work are computed together (`Family`): `σ(u)`,
 //! `σ(-u)`, `σ(u)σ(-u)` and `softplus(±u)` from one `e^{-|u|}`; `tanh u` and `1/\cosh^2 u` from
 //! one reduction; `e^u` and `e^u - 1` from one; the Gaussian factor inside `erfc(c u)` and `Φ(u)`
 //! with the `e^{k u^2}` of a derivative. Sums become the runtime's vectorisable reductions.

@@ -10,7 +10,7 @@
 //! 2. [`diff`]: differentiation with respect to any input or parameter, with the
 //!    cancellation-free rules (`\sigma' = \sigma(x)\sigma(-x)`, `\tanh' = 1/\cosh^2`) and Kronecker
 //!    deltas eliminated from sums;
-//! 3. [`print`]: LaTeX and plain text; [`eval`]: numeric values;
+//! 3. `print`: LaTeX and plain text; [`eval`]: numeric values;
 //! 4. [`check`]: claimed derivatives and chains of equal forms compared at sample points.
 //!
 //! 5. [`stabilise`]: the named rewrites that keep `f32`/`f64` evaluation finite and exact

@@ -32,9 +32,11 @@ type Part = (String, u8);
 
 /// Binding strength of printed forms, loosest first.
 const SUM: u8 = 1;
-const PRODUCT: u8 = 2;
-const POWER: u8 = 4;
-const ATOM: u8 = 5;
+/// `\sum_i`: its body runs to the next `+` or `-`, so it may be a term of a sum unbracketed.
+const SIGMA: u8 = 2;
+const PRODUCT: u8 = 3;
+const POWER: u8 = 5;
+const ATOM: u8 = 6;
 
 struct Printer<'g> {
     graph: &'g Graph,
@@ -49,11 +51,18 @@ impl Printer<'_> {
     /// `id` printed, in brackets if it binds more loosely than `minimum`.
     fn print(&self, id: Id, minimum: u8) -> String {
         let (text, strength) = self.form(id);
-        if strength < minimum {
-            if self.latex() { format!(r"\left({text}\right)") } else { format!("({text})") }
-        } else {
-            text
-        }
+        if strength < minimum { self.bracketed(&text) } else { text }
+    }
+
+    /// `(text)`, with `\left( \right)` around tall content only.
+    fn bracketed(&self, text: &str) -> String {
+        if self.latex() && is_tall(text) { format!(r"\left({text}\right)") } else { format!("({text})") }
+    }
+
+    /// A function's argument list: `(x)`, `\left(\frac{x}{2}\right)`.
+    fn arguments(&self, arguments: &[Id]) -> String {
+        let printed: Vec<String> = arguments.iter().map(|&argument| self.print(argument, 0)).collect();
+        self.bracketed(&printed.join(", "))
     }
 
     fn form(&self, id: Id) -> (String, u8) {
@@ -77,11 +86,12 @@ impl Printer<'_> {
             }
             Node::Add(terms) => self.sum(terms),
             Node::Mul(_) | Node::Pow(..) => self.product(id),
+            Node::Apply(Func::ExpM1, argument) if self.latex() => (self.apply(Func::ExpM1, *argument), SUM),
             Node::Apply(func, argument) => (self.apply(*func, *argument), ATOM),
             Node::Max(a, b) | Node::Min(a, b) => {
                 let name = if matches!(graph.node(id), Node::Max(..)) { "max" } else { "min" };
                 let prefix = if self.latex() { "\\" } else { "" };
-                (format!("{prefix}{name}({}, {})", self.print(*a, 0), self.print(*b, 0)), ATOM)
+                (format!("{prefix}{name}{}", self.arguments(&[*a, *b])), ATOM)
             }
             Node::Compare(..) | Node::And(_) => (self.condition(id), SUM),
             Node::Select { .. } => self.select(id),
@@ -95,19 +105,23 @@ impl Printer<'_> {
                     (format!("logsumexp_{index}({exponent})"), ATOM)
                 }
             }
+            Node::XLogY(..) | Node::Sum(..) if self.negated(id).0 => {
+                let magnitude = self.negated(id).1.unwrap_or_default();
+                (format!("-{magnitude}"), PRODUCT)
+            }
             Node::XLogY(y, x) => {
                 if self.latex() {
-                    (format!(r"{} \ln({})", self.print(*y, PRODUCT + 1), self.print(*x, 0)), PRODUCT)
+                    (format!(r"{} \ln{}", self.print(*y, PRODUCT + 1), self.arguments(&[*x])), PRODUCT)
                 } else {
                     (format!("xlogy({}, {})", self.print(*y, 0), self.print(*x, 0)), ATOM)
                 }
             }
             Node::Sum(index, body) => {
-                let body = self.print(*body, PRODUCT);
+                let body = self.print(*body, SIGMA);
                 if self.latex() {
-                    (format!(r"\sum_{{{index}}} {body}"), SUM)
+                    (format!(r"\sum_{{{index}}} {body}"), SIGMA)
                 } else {
-                    (format!("sum_{index} {body}"), SUM)
+                    (format!("sum_{index} {body}"), SIGMA)
                 }
             }
         }
@@ -168,21 +182,23 @@ impl Printer<'_> {
         (out, SUM)
     }
 
-    /// For a term with a negative coefficient, `(true, its magnitude printed)`.
+    /// For a term with a negative coefficient, `(true, its magnitude printed)`: also `y \ln x`
+    /// with a negative `y`, and a sum over a negative body (`-\sum_i p_i \ln(q_i)`).
     fn negated(&self, term: Id) -> (bool, Option<String>) {
         match self.graph.node(term) {
+            Node::XLogY(y, x) if self.latex() => match self.negated(*y) {
+                (true, Some(magnitude)) => (true, Some(format!(r"{magnitude} \ln{}", self.arguments(&[*x])))),
+                _ => (false, None),
+            },
+            Node::Sum(index, body) => match self.negated(*body) {
+                (true, Some(magnitude)) if self.latex() => (true, Some(format!(r"\sum_{{{index}}} {magnitude}"))),
+                (true, Some(magnitude)) => (true, Some(format!("sum_{index} {magnitude}"))),
+                _ => (false, None),
+            },
             Node::Number(value) if *value.numer() < 0 => (true, Some(self.rational(-*value).0)),
             Node::Mul(factors) => match self.graph.rational(factors[0]) {
                 Some(coefficient) if *coefficient.numer() < 0 => {
-                    let (text, _) = self.product_parts(-coefficient, &factors[1..]);
-                    // `- (2 + x)`: a sum subtracted whole (the formula as written keeps it so).
-                    let whole_sum = matches!(factors[1..], [factor] if matches!(self.graph.node(factor), Node::Add(_)));
-                    let text = if whole_sum && *coefficient.numer() == -1 && *coefficient.denom() == 1 {
-                        if self.latex() { format!(r"\left({text}\right)") } else { format!("({text})") }
-                    } else {
-                        text
-                    };
-                    (true, Some(text))
+                    (true, Some(self.magnitude(-coefficient, &factors[1..])))
                 }
                 _ => (false, None),
             },
@@ -200,16 +216,16 @@ impl Printer<'_> {
             _ => (Rational::from_integer(1), vec![id]),
         };
         if *coefficient.numer() < 0 {
-            let (text, _) = self.product_parts(-coefficient, &factors);
-            // `-(2 + x)`: a sum negated whole (the formula as written keeps it so).
-            let whole_sum = matches!(factors[..], [factor] if matches!(self.graph.node(factor), Node::Add(_)));
-            if whole_sum && *coefficient.numer() == -1 && *coefficient.denom() == 1 {
-                let bracketed = if self.latex() { format!(r"\left({text}\right)") } else { format!("({text})") };
-                return (format!("-{bracketed}"), PRODUCT);
-            }
-            return (format!("-{text}"), PRODUCT);
+            return (format!("-{}", self.magnitude(-coefficient, &factors)), PRODUCT);
         }
         self.product_parts(coefficient, &factors)
+    }
+
+    /// A product's magnitude, to follow a minus: `-(2 + x)` (a sum negated whole, as the formula
+    /// as written keeps it), `-(e^{x} - 1)`.
+    fn magnitude(&self, coefficient: Rational, factors: &[Id]) -> String {
+        let (text, strength) = self.product_parts(coefficient, factors);
+        if strength < SIGMA { self.bracketed(&text) } else { text }
     }
 
     fn product_parts(&self, coefficient: Rational, factors: &[Id]) -> (String, u8) {
@@ -242,15 +258,11 @@ impl Printer<'_> {
             let alone = parts.len() == 1 && in_fraction;
             let mut out = String::new();
             for (position, (part, strength)) in parts.iter().enumerate() {
-                // A sum inside a product swallows what follows it: bracket it unless it is last.
-                let bracket = !alone
-                    && (*strength < PRODUCT + 1)
-                    && !(*strength == SUM && part.starts_with(r"\sum") && position + 1 == parts.len());
-                let part = if bracket {
-                    if self.latex() { format!(r"\left({part}\right)") } else { format!("({part})") }
-                } else {
-                    part.clone()
-                };
+                // A sum inside a product is bracketed; so is a `\sum_i` unless it is last (its body
+                // would take in what follows).
+                let bracket =
+                    !alone && (*strength < PRODUCT + 1) && !(*strength == SIGMA && position + 1 == parts.len());
+                let part = if bracket { self.bracketed(part) } else { part.clone() };
                 if position > 0 {
                     let needs_dot = part.starts_with(|c: char| c.is_ascii_digit() || c == '-');
                     out.push_str(match (self.latex(), needs_dot) {
@@ -314,34 +326,48 @@ impl Printer<'_> {
     }
 
     fn apply(&self, func: Func, argument: Id) -> String {
-        let inner = self.print(argument, 0);
         if !self.latex() {
             let name = func.text_name();
-            return format!("{name}({inner})");
+            return format!("{name}({})", self.print(argument, 0));
         }
+        let arguments = self.arguments(&[argument]);
         match func {
-            Func::Exp => format!("e^{{{inner}}}"),
-            Func::Abs => format!(r"\left|{inner}\right|"),
+            Func::Exp => format!("e^{{{}}}", self.print(argument, 0)),
+            Func::Abs => {
+                let inner = self.print(argument, 0);
+                // `||x| - 1|` is hard to read: sized bars around tall content and nested bars.
+                if is_tall(&inner) || inner.contains('|') {
+                    format!(r"\left|{inner}\right|")
+                } else {
+                    format!("|{inner}|")
+                }
+            }
             // The stable forms print as the mathematics they compute; texgrad reads them back
-            // and stabilises them again.
-            Func::Ln1p => format!(r"\ln({} + 1)", self.print(argument, SUM)),
-            Func::ExpM1 => format!(r"\left(e^{{{inner}}} - 1\right)"),
-            Func::Erf => format!(r"\operatorname{{erf}}({inner})"),
-            Func::Erfc => format!(r"\operatorname{{erfc}}({inner})"),
-            Func::Softplus => format!(r"\operatorname{{softplus}}({inner})"),
-            Func::Sign => format!(r"\operatorname{{sign}}({inner})"),
-            Func::Sigmoid => format!(r"\sigma({inner})"),
-            Func::Phi => format!(r"\Phi({inner})"),
-            Func::Ln => format!(r"\ln({inner})"),
-            Func::Sin => format!(r"\sin({inner})"),
-            Func::Cos => format!(r"\cos({inner})"),
-            Func::Tan => format!(r"\tan({inner})"),
-            Func::Sinh => format!(r"\sinh({inner})"),
-            Func::Cosh => format!(r"\cosh({inner})"),
-            Func::Tanh => format!(r"\tanh({inner})"),
-            Func::Arctan => format!(r"\arctan({inner})"),
-            Func::Arcsin => format!(r"\arcsin({inner})"),
-            Func::Arccos => format!(r"\arccos({inner})"),
+            // and stabilises them again. `e^{x} - 1` is a sum: see `form`.
+            Func::Ln1p => {
+                let inner = match self.negated(argument) {
+                    (true, Some(magnitude)) => format!("1 - {magnitude}"),
+                    _ => format!("1 + {}", self.print(argument, SUM + 1)),
+                };
+                format!(r"\ln{}", self.bracketed(&inner))
+            }
+            Func::ExpM1 => format!("e^{{{}}} - 1", self.print(argument, 0)),
+            Func::Erf => format!(r"\operatorname{{erf}}{arguments}"),
+            Func::Erfc => format!(r"\operatorname{{erfc}}{arguments}"),
+            Func::Softplus => format!(r"\operatorname{{softplus}}{arguments}"),
+            Func::Sign => format!(r"\operatorname{{sign}}{arguments}"),
+            Func::Sigmoid => format!(r"\sigma{arguments}"),
+            Func::Phi => format!(r"\Phi{arguments}"),
+            Func::Ln => format!(r"\ln{arguments}"),
+            Func::Sin => format!(r"\sin{arguments}"),
+            Func::Cos => format!(r"\cos{arguments}"),
+            Func::Tan => format!(r"\tan{arguments}"),
+            Func::Sinh => format!(r"\sinh{arguments}"),
+            Func::Cosh => format!(r"\cosh{arguments}"),
+            Func::Tanh => format!(r"\tanh{arguments}"),
+            Func::Arctan => format!(r"\arctan{arguments}"),
+            Func::Arcsin => format!(r"\arcsin{arguments}"),
+            Func::Arccos => format!(r"\arccos{arguments}"),
         }
     }
 
@@ -420,6 +446,11 @@ impl Printer<'_> {
             (out, ATOM)
         }
     }
+}
+
+/// Whether printed LaTeX is taller than a line of text: brackets around it are sized.
+fn is_tall(text: &str) -> bool {
+    [r"\frac", r"\sum", r"\begin", r"\left"].iter().any(|command| text.contains(command))
 }
 
 /// A rational whose denominator is a large product of 2s and 5s (a decimal literal such as

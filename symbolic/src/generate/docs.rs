@@ -78,8 +78,11 @@ pub fn doc_lines(lines: &[String]) -> TokenStream {
     lines.iter().map(|line| quote!(#[doc = #line])).collect()
 }
 
+/// A formula under a title, as a ```` ```math ```` block: KaTeX renders it where the docs load
+/// `docs/katex-header.html` (docs.rs does), and it reads as LaTeX everywhere else. A code block,
+/// because rustdoc's Markdown would take the `_` and `\\` of inline `$..$` as emphasis and escapes.
 pub fn latex_block(title: &str, latex: &str) -> Vec<String> {
-    vec![String::new(), format!("{title}:"), String::new(), "```text".to_owned(), latex.to_owned(), "```".to_owned()]
+    vec![String::new(), format!("{title}:"), String::new(), "```math".to_owned(), latex.to_owned(), "```".to_owned()]
 }
 
 pub fn parameter_doc(definition: &Definition) -> Vec<String> {

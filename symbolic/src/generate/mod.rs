@@ -3,10 +3,10 @@
 //! wrong. The proc-macro crate only parses its input into [`Definition`]s and turns
 //! [`Failure`]s into compile errors; everything here is an ordinary library, tested directly.
 //!
-//! One module per kind of definition, each saying what is generated for it: [`scalar`]
-//! (activations and gates), [`vector`] (softmax-like activations) and [`loss`]. What they share:
-//! [`kernel`], how a function over slices is emitted (a body generic over the level, run by the
-//! runtime's dispatcher); [`parameters`], the type holding a definition's parameters; [`docs`],
+//! One module per kind of definition, each saying what is generated for it: `scalar`
+//! (activations and gates), `vector` (softmax-like activations) and `loss`. What they share:
+//! `kernel`, how a function over slices is emitted (a body generic over the level, run by the
+//! runtime's dispatcher); `parameters`, the type holding a definition's parameters; `docs`,
 //! rustdoc and the type's `INFO` (formula and derivatives as LaTeX).
 
 mod docs;

@@ -408,7 +408,7 @@ pub struct Choice {
 /// Of the equal forms `root` (preferred) and `alternatives` of a scalar expression of `input`
 /// (the other names bound as in `bindings`), the one to compute in each type: `root` unless, at
 /// the points where the forms disagree, it is measurably less accurate than another in that
-/// type (more non-finite results, or a maximum error more than [`AGREEMENT`] ULP larger); then
+/// type (more non-finite results, or a maximum error more than `AGREEMENT` ULP larger); then
 /// the most accurate one there. The two types may differ (`x \cdot x / c` is
 /// computed as written in `f64`, where `x^2` underflows first, but not in `f32`, where `x / c`
 /// overflows first).

@@ -9,7 +9,7 @@
 //! Arithmetic rounds to nearest at 256 bits. Functions are series after argument reduction
 //! (exponential and logarithm by powers of two, trigonometric functions by `π/2`), and
 //! `erfc` a continued fraction in its tail. Arguments whose reduction would need more than 256
-//! bits of `π` (trigonometric functions beyond `2^60`) have no value ([`Precise::sin`] returns
+//! bits of `π` (trigonometric functions beyond `2^60`) have no value (`Precise::sin` returns
 //! `None`); an exponent beyond `±2^62` is infinite or zero.
 
 use std::cmp::Ordering;
