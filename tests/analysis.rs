@@ -129,11 +129,18 @@ fn enclosures_hold_every_value() {
         r"x \Phi(x)",
         r"\operatorname{sign}(x) x^2",
         r"\log(x^2 + 0.5)",
+        // Each comparison against a boundary the domains below start or end at.
+        r"\begin{cases} 5, & x > 1 \\ -5, & \text{otherwise} \end{cases}",
+        r"\begin{cases} 5, & x \le 1 \\ -5, & \text{otherwise} \end{cases}",
+        r"\begin{cases} 5, & 1 < x \\ -5, & \text{otherwise} \end{cases}",
+        r"\begin{cases} 5, & 1 \ge x \\ -5, & \text{otherwise} \end{cases}",
+        r"\begin{cases} 5, & x \ge 1 \\ -5, & x < 1 \end{cases}",
+        r"\sigma(x) \sigma(-x) e^{-x}",
     ];
     for formula in formulas {
         let expression = Expression::parse(formula).unwrap_or_else(|error| panic!("{}", error.render(formula)));
         let (graph, root) = expression.graph();
-        for (low, high) in [(-3.0, 3.0), (0.5, 2.0), (-10.0, -1.0)] {
+        for (low, high) in [(-3.0, 3.0), (0.5, 2.0), (-10.0, -1.0), (-3.0, 1.0), (1.0, 3.0), (1.0, 1.0)] {
             let domain = Interval { low, high };
             let Some(enclosure) = enclose(graph, root, "x", &Bindings::default(), domain) else { continue };
             for step in 0..=200 {
@@ -149,5 +156,46 @@ fn enclosures_hold_every_value() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn the_derivative_sign_and_dead_zones_are_proved_where_interval_arithmetic_reaches() {
+    let alpha = Bindings::default().scalar("alpha", 1.0);
+    // (formula, bindings, monotonicity, proved)
+    for (formula, bindings, monotonicity, proved) in [
+        (r"\frac{1}{1+e^{-x}}", Bindings::default(), Monotonicity::Increasing, true),
+        (r"\tanh x", Bindings::default(), Monotonicity::Increasing, true),
+        (r"\frac{x}{1 + |x|}", Bindings::default(), Monotonicity::Increasing, true),
+        (r"\max(0, x)", Bindings::default(), Monotonicity::NonDecreasing, true),
+        (r"\log(1 + e^x)", Bindings::default(), Monotonicity::Increasing, true),
+        (r"\begin{cases} x, & x \ge 0 \\ \alpha(e^x - 1), & x < 0 \end{cases}", alpha, Monotonicity::Increasing, true),
+        (r"x - \tanh x", Bindings::default(), Monotonicity::NonDecreasing, true),
+        (r"e^{-x}", Bindings::default(), Monotonicity::Decreasing, true),
+        // GELU dips below 0 before it rises: nothing to prove.
+        (r"x \Phi(x)", Bindings::default(), Monotonicity::Neither, false),
+    ] {
+        let found = analysis(formula, &bindings);
+        assert_eq!((found.monotonicity, found.monotonicity_proved), (monotonicity, proved), "{formula}");
+    }
+    for (formula, zones, proved) in [
+        (r"\max(0, x)", 1, true),
+        (
+            r"\begin{cases} 0, & x < -3 \\ 1, & x > 3 \\ \frac{x}{6} + \frac{1}{2}, & \text{otherwise} \end{cases}",
+            2,
+            true,
+        ),
+        (r"\begin{cases} x - 1, & x > 1 \\ x + 1, & x < -1 \\ 0, & \text{otherwise} \end{cases}", 1, true),
+        // relu6's upper zone sits behind `\max(0, x) \ge 6`, which the enclosure cannot split on.
+        (r"\min(\max(0, x), 6)", 2, false),
+        (r"\frac{1}{1+e^{-x}}", 0, false),
+    ] {
+        let found = analysis(formula, &Bindings::default());
+        assert_eq!(
+            (found.dead_zones.len(), found.dead_zones_proved),
+            (zones, proved),
+            "{formula}: {:?}",
+            found.dead_zones
+        );
     }
 }

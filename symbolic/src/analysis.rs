@@ -11,6 +11,9 @@
 //! [-30, 30] is closed. A finite bound is proved where interval arithmetic over the whole real
 //! line ([`crate::interval`]) encloses the function no further out ([`Analysis::range_proved`]):
 //! sigmoid's (0, 1), ReLU's 0, relu6's [0, 6]; not GELU's -0.17 (its factors are bounded apart).
+//! Likewise the derivative's sign ([`Analysis::monotonicity_proved`]: an enclosure of `f'` over
+//! the real line on one side of 0, as for sigmoid, tanh, softplus, ReLU) and its dead zones
+//! ([`Analysis::dead_zones_proved`]: `f'` enclosed in `[0, 0]` on each).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -18,6 +21,7 @@ use crate::Expression;
 use crate::constant;
 use crate::error::EngineError;
 use crate::eval::Bindings;
+use crate::interval::Interval;
 use crate::ir::{Func, Graph, Id, Node};
 use crate::oracle::{Exact, Precise};
 
@@ -68,6 +72,10 @@ pub struct Analysis {
     pub at_zero: Option<f64>,
     /// From the sign of `f'`.
     pub monotonicity: Monotonicity,
+    /// Whether the sign behind [`Analysis::monotonicity`] is proved by interval arithmetic:
+    /// an enclosure of `f'` over the whole real line is `≥ 0` (rising) or `≤ 0` (falling), so
+    /// that `f` is at least non-decreasing (non-increasing) everywhere, not only between samples.
+    pub monotonicity_proved: bool,
     /// `f` at -∞ and +∞ (the value at ∓10^300, and the next decade's to tell a limit from
     /// growth; `None` where there is none).
     pub limits: (Option<f64>, Option<f64>),
@@ -75,6 +83,9 @@ pub struct Analysis {
     pub derivative_limits: (Option<f64>, Option<f64>),
     /// Intervals where `f'` is exactly 0 at every sample (±∞ for an open end).
     pub dead_zones: Vec<(f64, f64)>,
+    /// Whether `f'` is proved 0 on every one of [`Analysis::dead_zones`] (an enclosure of `f'`
+    /// over each is `[0, 0]`); false where there are none.
+    pub dead_zones_proved: bool,
     /// The kinks and case boundaries where `f` jumps.
     pub discontinuities: Vec<f64>,
     /// The kinks and case boundaries where `f'` jumps.
@@ -111,6 +122,21 @@ impl Analysis {
             (_, (true, true)) => "bound proved (interval arithmetic), unbounded side sampled",
             _ => "sampled",
         }
+    }
+
+    /// How the monotonicity is known: the sign of `f'` proved everywhere, or sampled.
+    pub fn monotonicity_certainty(&self) -> &'static str {
+        match (self.monotonicity_proved, self.monotonicity) {
+            (false, _) => "sampled",
+            (true, Monotonicity::Increasing | Monotonicity::NonDecreasing) => "f' ≥ 0 proved (interval arithmetic)",
+            (true, Monotonicity::Decreasing | Monotonicity::NonIncreasing) => "f' ≤ 0 proved (interval arithmetic)",
+            (true, _) => "f' = 0 proved (interval arithmetic)",
+        }
+    }
+
+    /// How the dead zones are known: `f' = 0` proved on each, or sampled.
+    pub fn dead_zones_certainty(&self) -> &'static str {
+        if self.dead_zones_proved { "f' = 0 proved (interval arithmetic)" } else { "sampled" }
     }
 
     /// The range as mathematics writes it: `(0, 1)`, `[0, ∞)`.
@@ -189,7 +215,7 @@ pub fn analyze(expression: &Expression, input: &str, bindings: &Bindings) -> Res
     let limits = (limit(&value, -1.0), limit(&value, 1.0));
     let derivative_limits = (limit(&slope, -1.0), limit(&slope, 1.0));
     let range = range(&value, &values, limits);
-    let enclosure = crate::interval::enclose(graph, root, input, bindings, crate::interval::Interval::REAL);
+    let enclosure = crate::interval::enclose(graph, root, input, bindings, Interval::REAL);
     // A sampled bound is proved when the enclosure, which holds every value, reaches no further
     // than a billionth beyond it.
     let matches = |bound: f64, enclosed: f64| {
@@ -198,14 +224,31 @@ pub fn analyze(expression: &Expression, input: &str, bindings: &Bindings) -> Res
     let range_proved = enclosure.map_or((false, false), |enclosure| {
         (matches(range.0.value, enclosure.low), matches(range.1.value, enclosure.high))
     });
+    // The derivative's sign and its zero zones, proved where its enclosure allows.
+    let slope_over =
+        |domain: Interval| crate::interval::enclose(derivative_graph, derivative_root, input, bindings, domain);
+    let monotonicity = monotonicity(&slopes);
+    let monotonicity_proved = slope_over(Interval::REAL).is_some_and(|slope| match monotonicity {
+        Monotonicity::Increasing | Monotonicity::NonDecreasing => slope.low >= 0.0,
+        Monotonicity::Decreasing | Monotonicity::NonIncreasing => slope.high <= 0.0,
+        Monotonicity::Constant => slope.low == 0.0 && slope.high == 0.0,
+        Monotonicity::Neither => false,
+    });
+    let dead_zones = dead_zones(&slopes);
+    let dead_zones_proved = !dead_zones.is_empty()
+        && dead_zones.iter().all(|&(low, high)| {
+            slope_over(Interval { low, high }).is_some_and(|slope| slope.low == 0.0 && slope.high == 0.0)
+        });
     Ok(Analysis {
         range,
         range_proved,
         at_zero: value.at(0.0),
-        monotonicity: monotonicity(&slopes),
+        monotonicity,
+        monotonicity_proved,
         limits,
         derivative_limits,
-        dead_zones: dead_zones(&slopes),
+        dead_zones,
+        dead_zones_proved,
         discontinuities: jumps(&value, &kinks),
         derivative_jumps: jumps(&slope, &kinks),
         certainty: Certainty::Sampled,

@@ -42,22 +42,31 @@ impl Interval {
     }
 
     fn add(self, other: Interval) -> Option<Interval> {
-        Interval::new((self.low + other.low).next_down(), (self.high + other.high).next_up())
+        // A sum with an exact 0 is exact: no rounding (so that `0 + [0, 1]` stays `[0, 1]`).
+        let sum = |a: f64, b: f64, up: bool| {
+            if a == 0.0 || b == 0.0 { a + b } else { outward(a + b, up) }
+        };
+        Interval::new(sum(self.low, other.low, false), sum(self.high, other.high, true))
     }
 
     fn mul(self, other: Interval) -> Option<Interval> {
         // 0 times an infinite bound is 0: the bound is a limit, and the product of the limits
         // of the other factor's finite values.
-        let product = |a: f64, b: f64| if a == 0.0 || b == 0.0 { 0.0 } else { a * b };
-        let candidates = [
-            product(self.low, other.low),
-            product(self.low, other.high),
-            product(self.high, other.low),
-            product(self.high, other.high),
-        ];
-        let low = candidates.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = candidates.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Interval::new(low.next_down(), high.next_up())
+        // A product with a 0 (or ±1) factor is exact and is not rounded, so that a product of
+        // non-negative factors keeps 0 as its bound (what proves a derivative's sign).
+        let product = |a: f64, b: f64, up: bool| {
+            if a == 0.0 || b == 0.0 {
+                0.0
+            } else if a.abs() == 1.0 || b.abs() == 1.0 {
+                a * b
+            } else {
+                outward(a * b, up)
+            }
+        };
+        let pairs = [(self.low, other.low), (self.low, other.high), (self.high, other.low), (self.high, other.high)];
+        let low = pairs.iter().map(|&(a, b)| product(a, b, false)).fold(f64::INFINITY, f64::min);
+        let high = pairs.iter().map(|&(a, b)| product(a, b, true)).fold(f64::NEG_INFINITY, f64::max);
+        Interval::new(low, high)
     }
 
     fn hull(self, other: Interval) -> Interval {
@@ -66,8 +75,11 @@ impl Interval {
 
     /// `1 / self`: the real line where `self` contains 0 inside; one side where 0 is a bound.
     fn recip(self) -> Option<Interval> {
-        if self.low > 0.0 || self.high < 0.0 {
-            Interval::new((1.0 / self.high).next_down(), (1.0 / self.low).next_up())
+        // The reciprocal keeps the sign: rounding outward never crosses 0.
+        if self.low > 0.0 {
+            Interval::new((1.0 / self.high).next_down().max(0.0), (1.0 / self.low).next_up())
+        } else if self.high < 0.0 {
+            Interval::new((1.0 / self.high).next_down(), (1.0 / self.low).next_up().min(0.0))
         } else if self.low == 0.0 && self.high > 0.0 {
             Interval::new((1.0 / self.high).next_down(), f64::INFINITY)
         } else if self.high == 0.0 && self.low < 0.0 {
@@ -238,8 +250,12 @@ impl Enclosure<'_> {
         if matches!(compare, Compare::Equal | Compare::NotEqual) {
             return whole;
         }
-        let upper = Interval::new(self.domain.low.max(c), self.domain.high);
-        let lower = Interval::new(self.domain.low, self.domain.high.min(c));
+        // The part above c, and the part below it; a part that is only the point c is empty
+        // where the comparison puts c on the other side (`x \le 0` over (-∞, 0] is never false).
+        let strict = matches!(compare, Compare::Greater | Compare::Less);
+        let c_above = above != strict;
+        let upper = Interval::new(self.domain.low.max(c), self.domain.high).filter(|part| c_above || part.high > c);
+        let lower = Interval::new(self.domain.low, self.domain.high.min(c)).filter(|part| !c_above || part.low < c);
         if above { (upper, lower) } else { (lower, upper) }
     }
 
@@ -279,6 +295,13 @@ impl Enclosure<'_> {
     }
 
     fn function_of(&self, func: Func, argument: Interval) -> Option<Interval> {
+        let image = self.image(func, argument)?;
+        // Rounding outward never takes a positive function below 0 (`σ` at -∞ is 0, not -5e-324).
+        let positive = matches!(func, Func::Exp | Func::Sigmoid | Func::Softplus | Func::Phi | Func::Erfc | Func::Cosh);
+        if positive { Interval::new(image.low.max(0.0), image.high) } else { Some(image) }
+    }
+
+    fn image(&self, func: Func, argument: Interval) -> Option<Interval> {
         match func {
             Func::Exp
             | Func::Sinh

@@ -714,7 +714,7 @@ pub fn analyze(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFo
     let rows: Vec<(&str, String, &str)> = vec![
         ("range", analysis.range_text(), analysis.range_certainty()),
         ("f(0)", number(analysis.at_zero), "exact"),
-        ("monotone", monotone, "sampled"),
+        ("monotone", monotone, analysis.monotonicity_certainty()),
         ("zero-centred", if analysis.zero_centred() { "yes" } else { "no" }.to_owned(), "sampled"),
         ("f at -∞, +∞", format!("{}, {}", number(analysis.limits.0), number(analysis.limits.1)), "sampled"),
         (
@@ -723,7 +723,11 @@ pub fn analyze(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFo
             "sampled",
         ),
         ("saturating", saturating.to_owned(), "sampled"),
-        ("dead zone", if zones.is_empty() { "none".to_owned() } else { zones.join(", ") }, "sampled"),
+        (
+            "dead zone",
+            if zones.is_empty() { "none".to_owned() } else { zones.join(", ") },
+            analysis.dead_zones_certainty(),
+        ),
         (
             "continuous",
             if analysis.discontinuities.is_empty() {
@@ -837,17 +841,18 @@ fn catalog_row(info: &texgrad::Info) -> Result<CatalogRow, EngineError> {
         })
         .collect();
     let yes_no = |value: bool| if value { "yes" } else { "no" }.to_owned();
+    let proved = |text: String, proved: bool| if proved { format!("{text} †") } else { text };
     Ok(CatalogRow {
         name: info.name,
         formula: expression.text(),
         derivative: derivative.text(),
         cells: vec![
-            analysis.range_text(),
+            proved(analysis.range_text(), analysis.range_certainty() != "sampled"),
             number(analysis.at_zero),
-            monotone.to_owned(),
+            proved(monotone.to_owned(), analysis.monotonicity_proved),
             yes_no(analysis.zero_centred()),
             saturating.to_owned(),
-            if zones.is_empty() { "none".to_owned() } else { zones.join(" ") },
+            if zones.is_empty() { "none".to_owned() } else { proved(zones.join(" "), analysis.dead_zones_proved) },
             yes_no(analysis.smooth()),
         ],
         self_check: numeric_disagreement(&expression, &derivative, input, &bindings),
@@ -928,7 +933,7 @@ fn catalog_table() -> bool {
         }
     }
     say!(
-        "\nrange, monotone, zero-centred, saturating (f' → 0 at ±∞), dead zone (f' = 0 on an interval) and smooth (f' continuous) are computed by the engine at samples (texgrad analyze); self-check: the largest relative gap between f' and central differences over [-5, 5].\n"
+        "\nrange, monotone, zero-centred, saturating (f' → 0 at ±∞), dead zone (f' = 0 on an interval) and smooth (f' continuous) are computed by the engine at samples (texgrad analyze); † proved by interval arithmetic (the range's finite bounds, the sign of f', f' = 0 on the dead zones); self-check: the largest relative gap between f' and central differences over [-5, 5].\n"
     );
     passed
 }

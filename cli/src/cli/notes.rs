@@ -185,12 +185,26 @@ fn properties(analysis: &Analysis) -> String {
     let rows = [
         ("range", format!("{} ({})", analysis.range_text(), analysis.range_certainty())),
         ("f(0)", number(analysis.at_zero)),
-        ("monotone", format!("{:?}", analysis.monotonicity).to_lowercase()),
+        (
+            "monotone",
+            format!(
+                "{} ({})",
+                format!("{:?}", analysis.monotonicity).to_lowercase().replace("non", "non-"),
+                analysis.monotonicity_certainty()
+            ),
+        ),
         ("zero-centred", yes_no(analysis.zero_centred())),
         ("f at -∞, +∞", format!("{}, {}", number(analysis.limits.0), number(analysis.limits.1))),
         ("f' at -∞, +∞", format!("{}, {}", number(analysis.derivative_limits.0), number(analysis.derivative_limits.1))),
         ("vanishing gradient at -∞, +∞", format!("{}, {}", yes_no(left), yes_no(right))),
-        ("dead zone (f' = 0)", if zones.is_empty() { "none".to_owned() } else { zones.join(", ").replace("inf", "∞") }),
+        (
+            "dead zone (f' = 0)",
+            if zones.is_empty() {
+                "none".to_owned()
+            } else {
+                format!("{} ({})", zones.join(", ").replace("inf", "∞"), analysis.dead_zones_certainty())
+            },
+        ),
         ("f' continuous", yes_no(analysis.smooth())),
     ];
     for (name, value) in rows {
