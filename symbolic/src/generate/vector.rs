@@ -181,17 +181,21 @@ fn slice(
 }
 
 /// The body of `out_i = e^{u_i - \operatorname{LSE}_j u_j}` (softmax, softmin, softmax with a
-/// temperature): the runtime's fused rows (the maximum, the shifted exponentials stored in `out`
-/// and summed, one scaling), one exponential per element instead of two. `None` for any other
-/// vector activation.
+/// temperature) or `out_i = u_i - \operatorname{LSE}_j u_j` (log-softmax): the runtime's fused
+/// rows (the maximum, the shifted exponentials in `out` and their sum, one last pass), one
+/// exponential per element instead of two. `None` for any other vector activation.
 fn normalised_exponential(
     expression: &Expression,
     output_index: char,
     options: &EmitOptions,
 ) -> Outcome<Option<TokenStream>> {
     let (graph, root) = expression.graph();
-    let Node::Apply(Func::Exp, argument) = graph.node(root).clone() else { return Ok(None) };
-    let Node::Add(terms) = graph.node(argument).clone() else { return Ok(None) };
+    let (kernel, sum) = match graph.node(root) {
+        Node::Apply(Func::Exp, argument) => (quote!(normalised_exponential), *argument),
+        Node::Add(_) => (quote!(log_normalised_exponential), root),
+        _ => return Ok(None),
+    };
+    let Node::Add(terms) = graph.node(sum).clone() else { return Ok(None) };
     let mut graph = graph.clone();
     let mut rest = Vec::new();
     let mut normaliser = None;
@@ -215,6 +219,6 @@ fn normalised_exponential(
     let variable = crate::emit::index_variable(output_index);
     Ok(Some(quote! {
         #statements
-        #runtime::kernels::normalised_exponential::<#float, #arch>(out, #[inline(always)] |#variable| #value);
+        #runtime::kernels::#kernel::<#float, #arch>(out, #[inline(always)] |#variable| #value);
     }))
 }
