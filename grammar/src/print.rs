@@ -156,19 +156,7 @@ fn print(expr: &Expr) -> Printed {
             };
             Printed { ends_in, ..Printed::atom(text, Start::Other, false) }
         }
-        ExprKind::Negate(operand) => {
-            let operand = print(operand);
-            let fits = operand.fits_right_of(NEGATE);
-            let operand = operand.bracketed_unless(fits);
-            Printed {
-                text: format!("-{}", operand.text),
-                strength: NEGATE,
-                open_right: Some(operand.open_right.map_or(NEGATE, |prefix| prefix.min(NEGATE))),
-                start: Start::Minus,
-                ends_in: operand.ends_in,
-                tall: operand.tall,
-            }
-        }
+        ExprKind::Negate(operand) => prefixed("-".to_owned(), print(operand), NEGATE, Start::Minus),
         ExprKind::Binary { op: BinaryOp::Divide, lhs, rhs } => {
             Printed::atom(format!(r"\frac{{{}}}{{{}}}", print(lhs).text, print(rhs).text), Start::Other, true)
         }
@@ -246,18 +234,24 @@ fn print(expr: &Expr) -> Printed {
                 IndexRange::Columns => format!(r"\sum_{{{index}=1}}^{{n}}"),
                 IndexRange::Rows => format!(r"\sum_{{{index}=1}}^{{m}}"),
             };
-            let body = print(body);
-            let fits = body.fits_right_of(SIGMA);
-            let body = body.bracketed_unless(fits);
-            Printed {
-                text: format!("{head} {}", body.text),
-                strength: SIGMA,
-                open_right: Some(body.open_right.map_or(SIGMA, |prefix| prefix.min(SIGMA))),
-                start: Start::Function,
-                ends_in: body.ends_in,
-                tall: true,
-            }
+            Printed { tall: true, ..prefixed(format!("{head} "), print(body), SIGMA, Start::Function) }
         }
+    }
+}
+
+/// `head operand` for a prefix binding with `power` (`-x`, `\sum_{i} x_{i}`): the operand
+/// bracketed if it needs it, and the prefix open on the right edge, where it takes in every
+/// tighter operator that follows.
+fn prefixed(head: String, operand: Printed, power: u8, start: Start) -> Printed {
+    let fits = operand.fits_right_of(power);
+    let operand = operand.bracketed_unless(fits);
+    Printed {
+        text: format!("{head}{}", operand.text),
+        strength: power,
+        open_right: Some(operand.open_right.map_or(power, |prefix| prefix.min(power))),
+        start,
+        ends_in: operand.ends_in,
+        tall: operand.tall,
     }
 }
 
