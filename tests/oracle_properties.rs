@@ -95,29 +95,48 @@ proptest! {
 
     #[test]
     fn the_computed_form_is_never_less_accurate_than_the_formula_as_written(expr in expr()) {
-        let formula = print::latex(&expr);
-        let mut expression =
-            Expression::parse(&formula).map_err(|error| TestCaseError::fail(error.render(&formula)))?;
-        prop_assume!(expression.names().0.contains("x"));
-        let bindings = Bindings::default();
-        expression.choose_form("x", &bindings);
-        let forms = expression.forms();
-        let written = *forms.last().expect("a parsed formula keeps its written form");
-        let (graph, _) = expression.graph();
-        let measured = oracle::compare(graph, &[expression.computed(), written], "x", &bindings, Density::Report);
-        let [Some(computed), Some(as_written)] = &measured[..] else {
-            return Err(TestCaseError::fail(format!("{formula}: a form has no scalar value")));
-        };
-        let (computed, as_written) = (&computed.double, &as_written.double);
-        prop_assert!(
-            computed.non_finite <= as_written.non_finite,
-            "{formula}: NaN or infinity at {} points where the value is finite, as written at {} (computed as {})",
-            computed.non_finite, as_written.non_finite, expression.computed_text()
-        );
-        prop_assert!(
-            computed.max <= as_written.max * SLACK_RATIO + SLACK_ULP,
-            "{formula}: {} ULP at x = {:e}, as written {} ULP (worst at {:e}); computed as {}",
-            computed.max, computed.worst, as_written.max, as_written.worst, expression.computed_text()
-        );
+        check(&print::latex(&expr))?;
     }
+}
+
+/// The property for one formula: the form texgrad computes is never measurably less accurate
+/// than the formula as written, and never non-finite where it is finite.
+fn check(formula: &str) -> Result<(), TestCaseError> {
+    let mut expression = Expression::parse(formula).map_err(|error| TestCaseError::fail(error.render(formula)))?;
+    prop_assume!(expression.names().0.contains("x"));
+    let bindings = Bindings::default();
+    expression.choose_form("x", &bindings);
+    let forms = expression.forms();
+    let written = *forms.last().expect("a parsed formula keeps its written form");
+    let (graph, _) = expression.graph();
+    let measured = oracle::compare(graph, &[expression.computed(), written], "x", &bindings, Density::Report);
+    let [Some(computed), Some(as_written)] = &measured[..] else {
+        return Err(TestCaseError::fail(format!("{formula}: a form has no scalar value")));
+    };
+    let (computed, as_written) = (&computed.double, &as_written.double);
+    prop_assert!(
+        computed.non_finite <= as_written.non_finite,
+        "{formula}: NaN or infinity at {} points where the value is finite, as written at {} (computed as {})",
+        computed.non_finite,
+        as_written.non_finite,
+        expression.computed_text()
+    );
+    prop_assert!(
+        computed.max <= as_written.max * SLACK_RATIO + SLACK_ULP,
+        "{formula}: {} ULP at x = {:e}, as written {} ULP (worst at {:e}); computed as {}",
+        computed.max,
+        computed.worst,
+        as_written.max,
+        as_written.worst,
+        expression.computed_text()
+    );
+    Ok(())
+}
+
+/// Found with `PROPTEST_RNG_SEED=3`: at x = -1.55e6 both forms of `\sin(2x - x^2)` lose every
+/// digit to the rounding of the argument 2.4e12 (10^{13} ULP each, apart by chance); the oracle
+/// leaves such inputs out of the comparison, where no form does better than the conditioning.
+#[test]
+fn inputs_where_every_form_is_at_the_conditioning_are_not_compared() {
+    check(r"\sin(x - x x + x)").unwrap();
 }
