@@ -136,16 +136,21 @@ fn enclosures_hold_every_value() {
         r"\begin{cases} 5, & 1 \ge x \\ -5, & \text{otherwise} \end{cases}",
         r"\begin{cases} 5, & x \ge 1 \\ -5, & x < 1 \end{cases}",
         r"\sigma(x) \sigma(-x) e^{-x}",
+        // Thresholds from a parameter (`lambda` = 1 below): split at their enclosure.
+        r"\begin{cases} 5, & x > \lambda \\ 3, & x < -\lambda \\ -5, & \text{otherwise} \end{cases}",
+        r"\begin{cases} x, & x \ge 2 \lambda - 1 \\ -x, & \text{otherwise} \end{cases}",
+        r"\begin{cases} 5, & -\lambda \ge x \\ -5, & \text{otherwise} \end{cases}",
     ];
+    let bindings = Bindings::default().scalar("lambda", 1.0);
     for formula in formulas {
         let expression = Expression::parse(formula).unwrap_or_else(|error| panic!("{}", error.render(formula)));
         let (graph, root) = expression.graph();
         for (low, high) in [(-3.0, 3.0), (0.5, 2.0), (-10.0, -1.0), (-3.0, 1.0), (1.0, 3.0), (1.0, 1.0)] {
             let domain = Interval { low, high };
-            let Some(enclosure) = enclose(graph, root, "x", &Bindings::default(), domain) else { continue };
+            let Some(enclosure) = enclose(graph, root, "x", &bindings, domain) else { continue };
             for step in 0..=200 {
                 let x = low + (high - low) * f64::from(step) / 200.0;
-                let Ok(value) = expression.evaluate(&Bindings::default().scalar("x", x)) else { continue };
+                let Ok(value) = expression.evaluate(&bindings.clone().scalar("x", x)) else { continue };
                 if value.is_finite() {
                     assert!(
                         enclosure.low <= value && value <= enclosure.high,
@@ -188,9 +193,15 @@ fn the_derivative_sign_and_dead_zones_are_proved_where_interval_arithmetic_reach
         (r"\begin{cases} x - 1, & x > 1 \\ x + 1, & x < -1 \\ 0, & \text{otherwise} \end{cases}", 1, true),
         // relu6's upper zone sits behind `\max(0, x) \ge 6`, which the enclosure cannot split on.
         (r"\min(\max(0, x), 6)", 2, false),
+        // Softshrink: thresholds `\lambda` and `-\lambda` from the parameter.
+        (
+            r"\begin{cases} x - \lambda, & x > \lambda \\ x + \lambda, & x < -\lambda \\ 0, & \text{otherwise} \end{cases}",
+            1,
+            true,
+        ),
         (r"\frac{1}{1+e^{-x}}", 0, false),
     ] {
-        let found = analysis(formula, &Bindings::default());
+        let found = analysis(formula, &Bindings::default().scalar("lambda", 0.5));
         assert_eq!(
             (found.dead_zones.len(), found.dead_zones_proved),
             (zones, proved),

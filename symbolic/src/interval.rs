@@ -228,35 +228,58 @@ impl Enclosure<'_> {
     }
 
     /// The parts of the domain where `condition` holds and where it does not (`None` for an
-    /// empty part), for a comparison of the input with a constant; the whole domain for both
-    /// otherwise.
+    /// empty part), for a comparison of the input with a threshold that does not depend on it (a
+    /// constant, a parameter, `-\lambda`); the whole domain for both otherwise. A threshold known
+    /// only to an interval `[c_low, c_high]` splits at its ends (each part a superset).
     fn split(&self, condition: Id) -> (Option<Interval>, Option<Interval>) {
         let whole = (Some(self.domain), Some(self.domain));
         let Node::Compare(compare, a, b) = self.graph.node(condition).clone() else { return whole };
         let is_input = |id: Id| matches!(self.graph.node(id), Node::Symbol(name) if name == self.input);
-        let constant = |id: Id| {
-            crate::constant::fold(self.graph, id).map(|value| value.to_f64()).or_else(|| match self.graph.node(id) {
-                Node::Symbol(name) if name != self.input => self.bindings.scalars.get(name).copied(),
-                _ => None,
-            })
-        };
         // `x ≥ c` holds above c; `c ≥ x` below it.
         let (above, c) = match (is_input(a), is_input(b)) {
-            (true, false) => (matches!(compare, Compare::Greater | Compare::GreaterEqual), constant(b)),
-            (false, true) => (matches!(compare, Compare::Less | Compare::LessEqual), constant(a)),
+            (true, false) => (matches!(compare, Compare::Greater | Compare::GreaterEqual), self.threshold(b)),
+            (false, true) => (matches!(compare, Compare::Less | Compare::LessEqual), self.threshold(a)),
             _ => return whole,
         };
-        let Some(c) = c.filter(|c| c.is_finite()) else { return whole };
+        let Some(c) = c.filter(|c| c.low.is_finite() && c.high.is_finite()) else { return whole };
         if matches!(compare, Compare::Equal | Compare::NotEqual) {
             return whole;
         }
-        // The part above c, and the part below it; a part that is only the point c is empty
-        // where the comparison puts c on the other side (`x \le 0` over (-∞, 0] is never false).
+        // The part above c, and the part below it; for a threshold known exactly, a part that is
+        // only the point c is empty where the comparison puts c on the other side (`x \le 0`
+        // over (-∞, 0] is never false).
+        let exact = c.low == c.high;
         let strict = matches!(compare, Compare::Greater | Compare::Less);
         let c_above = above != strict;
-        let upper = Interval::new(self.domain.low.max(c), self.domain.high).filter(|part| c_above || part.high > c);
-        let lower = Interval::new(self.domain.low, self.domain.high.min(c)).filter(|part| !c_above || part.low < c);
+        let upper = Interval::new(self.domain.low.max(c.low), self.domain.high)
+            .filter(|part| !exact || c_above || part.high > c.low);
+        let lower = Interval::new(self.domain.low, self.domain.high.min(c.high))
+            .filter(|part| !exact || !c_above || part.low < c.high);
         if above { (upper, lower) } else { (lower, upper) }
+    }
+
+    /// An enclosure of `id` where it does not depend on the input (`None` where it does).
+    fn threshold(&self, id: Id) -> Option<Interval> {
+        if let Some(value) = crate::constant::fold(self.graph, id) {
+            let value = value.to_f64();
+            return Interval::new(value, value);
+        }
+        let mut stack = vec![id];
+        while let Some(node) = stack.pop() {
+            match self.graph.node(node) {
+                Node::Symbol(name) if name == self.input => return None,
+                Node::Element(..) | Node::Sum(..) | Node::LogSumExp(..) => return None,
+                _ => stack.extend(self.graph.children(node)),
+            }
+        }
+        let mut free = Enclosure {
+            graph: self.graph,
+            input: self.input,
+            bindings: self.bindings,
+            domain: self.domain,
+            memo: HashMap::new(),
+        };
+        free.of(id)
     }
 
     fn power(&mut self, base: Id, exponent: Id) -> Option<Interval> {
