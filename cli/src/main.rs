@@ -23,7 +23,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 mod cli;
 
@@ -71,15 +71,8 @@ enum Command {
         /// A scalar formula of one input, in LaTeX; `-` reads it from standard input.
         #[arg(allow_hyphen_values = true)]
         formula: Option<String>,
-        /// The input (default: `x`, or the only name in the formula).
-        #[arg(long)]
-        wrt: Option<String>,
-        /// A parameter's value: `alpha=1.5` (repeat for each parameter).
-        #[arg(long = "at", value_name = "NAME=VALUE", allow_hyphen_values = true)]
-        at: Vec<String>,
-        /// Output syntax.
-        #[arg(long, value_enum, default_value_t = cli::ReportFormat::Text)]
-        format: cli::ReportFormat,
+        #[command(flatten)]
+        options: ReportOptions,
     },
     /// The function's character: range, f(0), monotonicity, limits of f and f' at ±∞,
     /// saturation, dead zones, continuity of f and f', each with how it is known.
@@ -87,15 +80,8 @@ enum Command {
         /// A scalar formula of one input, in LaTeX; `-` reads it from standard input.
         #[arg(allow_hyphen_values = true)]
         formula: String,
-        /// The input (default: `x`, or the only name in the formula).
-        #[arg(long)]
-        wrt: Option<String>,
-        /// A parameter's value: `alpha=1.5` (repeat for each parameter).
-        #[arg(long = "at", value_name = "NAME=VALUE", allow_hyphen_values = true)]
-        at: Vec<String>,
-        /// Output syntax.
-        #[arg(long, value_enum, default_value_t = cli::ReportFormat::Text)]
-        format: cli::ReportFormat,
+        #[command(flatten)]
+        options: ReportOptions,
     },
     /// Draw a function and its derivative on one chart, as SVG or PNG.
     Plot {
@@ -177,6 +163,20 @@ enum Command {
     },
 }
 
+/// What `accuracy` and `analyze` take beside the formula.
+#[derive(Args)]
+struct ReportOptions {
+    /// The input (default: `x`, or the only name in the formula).
+    #[arg(long)]
+    wrt: Option<String>,
+    /// A parameter's value: `alpha=1.5` (repeat for each parameter).
+    #[arg(long = "at", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    at: Vec<String>,
+    /// Output syntax.
+    #[arg(long, value_enum, default_value_t = cli::ReportFormat::Text)]
+    format: cli::ReportFormat,
+}
+
 /// The original notes' claims, two of them wrong, as examples of `texgrad check`.
 const CHECK_EXAMPLES: &str = r#"Examples, from the notes this project grew from:
   texgrad check 'f(x) = \frac{1}{1+e^{-x}}' --derivative 'f(x) - (1 - f(x))'
@@ -213,14 +213,18 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Some(Command::Accuracy { formula: None, .. }) => cli::accuracy(),
-        Some(Command::Accuracy { formula: Some(formula), wrt, at, format }) => match cli::formula_argument(formula) {
-            Ok(formula) => cli::accuracy_of(&formula, wrt.as_deref(), &at, format),
-            Err(code) => code,
-        },
-        Some(Command::Analyze { formula, wrt, at, format }) => match cli::formula_argument(formula) {
-            Ok(formula) => cli::analyze(&formula, wrt.as_deref(), &at, format),
-            Err(code) => code,
-        },
+        Some(Command::Accuracy { formula: Some(formula), options: ReportOptions { wrt, at, format } }) => {
+            match cli::formula_argument(formula) {
+                Ok(formula) => cli::accuracy_of(&formula, wrt.as_deref(), &at, format),
+                Err(code) => code,
+            }
+        }
+        Some(Command::Analyze { formula, options: ReportOptions { wrt, at, format } }) => {
+            match cli::formula_argument(formula) {
+                Ok(formula) => cli::analyze(&formula, wrt.as_deref(), &at, format),
+                Err(code) => code,
+            }
+        }
         Some(Command::Plot { target, output, wrt, at, range }) => match cli::formula_argument(target) {
             Ok(target) => cli::plot(&target, &output, wrt.as_deref(), &at, range),
             Err(code) => code,

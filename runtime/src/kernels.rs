@@ -403,23 +403,6 @@ pub fn sum_of_slice<F: Float, A: Arch>(values: &[F]) -> F {
     pairwise_sum(&partial)
 }
 
-/// `max values` (-∞ for none; NaN skipped), in `LANES` independent partial maxima.
-#[inline(always)]
-pub fn maximum_of_slice<F: Float, A: Arch>(values: &[F]) -> F {
-    let mut partial = [-F::infinity(); LANES];
-    let chunks = values.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        for (lane, &value) in partial.iter_mut().zip(chunk) {
-            *lane = math::select(value > *lane, value, *lane);
-        }
-    }
-    for (lane, &value) in partial.iter_mut().zip(tail) {
-        *lane = math::select(value > *lane, value, *lane);
-    }
-    partial.into_iter().fold(-F::infinity(), |largest, value| math::select(value > largest, value, largest))
-}
-
 /// The maximum of `u_i = exponent(i)` over `out.len()` elements, and `e^{u_i - max}` written
 /// into `out`: the first two passes of the softmax family's rows. `u` is computed twice rather
 /// than copied into `out` first: a copy pass is a load and a store per element, and its stores

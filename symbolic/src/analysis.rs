@@ -60,6 +60,20 @@ pub enum Monotonicity {
     Neither,
 }
 
+impl std::fmt::Display for Monotonicity {
+    /// `increasing`, `non-decreasing`, ..., `neither`.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Monotonicity::Increasing => "increasing",
+            Monotonicity::NonDecreasing => "non-decreasing",
+            Monotonicity::Decreasing => "decreasing",
+            Monotonicity::NonIncreasing => "non-increasing",
+            Monotonicity::Constant => "constant",
+            Monotonicity::Neither => "neither",
+        })
+    }
+}
+
 /// The character of a scalar function of one input.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {
@@ -142,27 +156,25 @@ impl Analysis {
     /// The range as mathematics writes it: `(0, 1)`, `[0, ∞)`.
     pub fn range_text(&self) -> String {
         let (low, high) = self.range;
-        let number = |value: f64| {
-            if value.is_infinite() {
-                if value > 0.0 { "∞".to_owned() } else { "-∞".to_owned() }
-            } else {
-                // `+ 0.0` turns -0 into 0.
-                let value = round_for_display(value) + 0.0;
-                if value != 0.0 && !(1e-4..1e6).contains(&value.abs()) {
-                    format!("{value:e}")
-                } else {
-                    format!("{value}")
-                }
-            }
-        };
         format!(
             "{}{}, {}{}",
             if low.closed { '[' } else { '(' },
-            number(low.value),
-            number(high.value),
+            display_number(low.value),
+            display_number(high.value),
             if high.closed { ']' } else { ')' }
         )
     }
+}
+
+/// A value as the analysis shows it: six significant digits ([`round_for_display`]), `∞` and
+/// `-∞`, exponent notation outside [10^{-4}, 10^6), never `-0`.
+pub fn display_number(value: f64) -> String {
+    if value.is_infinite() {
+        return if value > 0.0 { "∞".to_owned() } else { "-∞".to_owned() };
+    }
+    // `+ 0.0` turns -0 into 0.
+    let value = round_for_display(value) + 0.0;
+    if value != 0.0 && !(1e-4..1e6).contains(&value.abs()) { format!("{value:e}") } else { format!("{value}") }
 }
 
 /// Six significant digits, without trailing noise: `-0.169971`, `1`.

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::collections::HashMap;
 
 use texgrad::grammar::print;
+use texgrad::symbolic::analysis::{Monotonicity, display_number};
 use texgrad::symbolic::emit::EmitOptions;
 use texgrad::symbolic::{Bindings, EngineError, Expression, check, generate, oracle};
 
@@ -689,14 +690,7 @@ pub fn analyze(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFo
         Ok(done) => done,
         Err(error) => return refuse(formula, &error),
     };
-    let number = |value: Option<f64>| match value {
-        None => "none".to_owned(),
-        Some(value) if value.is_infinite() => if value > 0.0 { "∞" } else { "-∞" }.to_owned(),
-        Some(value) => {
-            let value = texgrad::symbolic::analysis::round_for_display(value) + 0.0;
-            if value != 0.0 && !(1e-4..1e6).contains(&value.abs()) { format!("{value:e}") } else { format!("{value}") }
-        }
-    };
+    let number = |value: Option<f64>| value.map_or("none".to_owned(), display_number);
     let zones: Vec<String> = analysis
         .dead_zones
         .iter()
@@ -710,7 +704,7 @@ pub fn analyze(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFo
         (false, true) => "at +∞ only",
         (false, false) => "no",
     };
-    let monotone = format!("{:?}", analysis.monotonicity).to_lowercase().replace("non", "non-");
+    let monotone = analysis.monotonicity.to_string();
     let rows: Vec<(&str, String, &str)> = vec![
         ("range", analysis.range_text(), analysis.range_certainty()),
         ("f(0)", number(analysis.at_zero), "exact"),
@@ -801,44 +795,32 @@ fn numeric_disagreement(expression: &Expression, derivative: &Expression, input:
     worst
 }
 
+/// A catalog definition's parameters bound to their defaults.
+pub(crate) fn parameter_defaults(info: &texgrad::Info) -> Bindings {
+    info.parameters.iter().fold(Bindings::default(), |bindings, (name, value)| bindings.scalar(name, *value))
+}
+
 fn catalog_row(info: &texgrad::Info) -> Result<CatalogRow, EngineError> {
     let input = info.inputs[0];
-    let bindings =
-        info.parameters.iter().fold(Bindings::default(), |bindings, (name, value)| bindings.scalar(name, *value));
+    let bindings = parameter_defaults(info);
     let expression = Expression::parse(info.formula)?;
     let derivative = expression.derivative(input)?;
     let analysis = texgrad::symbolic::analysis::analyze(&expression, input, &bindings)?;
-    let number = |value: Option<f64>| match value {
-        None => "—".to_owned(),
-        Some(value) => format!("{}", texgrad::symbolic::analysis::round_for_display(value) + 0.0),
-    };
     let saturating = match analysis.saturating() {
         (true, true) => "both",
         (true, false) => "left",
         (false, true) => "right",
         (false, false) => "no",
     };
+    // The column is headed "monotone": "no" rather than "neither".
     let monotone = match analysis.monotonicity {
-        texgrad::symbolic::analysis::Monotonicity::Increasing => "increasing",
-        texgrad::symbolic::analysis::Monotonicity::NonDecreasing => "non-decreasing",
-        texgrad::symbolic::analysis::Monotonicity::Decreasing => "decreasing",
-        texgrad::symbolic::analysis::Monotonicity::NonIncreasing => "non-increasing",
-        texgrad::symbolic::analysis::Monotonicity::Constant => "constant",
-        texgrad::symbolic::analysis::Monotonicity::Neither => "no",
+        Monotonicity::Neither => "no".to_owned(),
+        monotonicity => monotonicity.to_string(),
     };
     let zones: Vec<String> = analysis
         .dead_zones
         .iter()
-        .map(|&(start, end)| {
-            let end_text = |value: f64| {
-                if value.is_infinite() {
-                    if value > 0.0 { "∞".to_owned() } else { "-∞".to_owned() }
-                } else {
-                    number(Some(value))
-                }
-            };
-            format!("({}, {})", end_text(start), end_text(end))
-        })
+        .map(|&(start, end)| format!("({}, {})", display_number(start), display_number(end)))
         .collect();
     let yes_no = |value: bool| if value { "yes" } else { "no" }.to_owned();
     let proved = |text: String, proved: bool| if proved { format!("{text} †") } else { text };
@@ -848,8 +830,8 @@ fn catalog_row(info: &texgrad::Info) -> Result<CatalogRow, EngineError> {
         derivative: derivative.text(),
         cells: vec![
             proved(analysis.range_text(), analysis.range_certainty() != "sampled"),
-            number(analysis.at_zero),
-            proved(monotone.to_owned(), analysis.monotonicity_proved),
+            analysis.at_zero.map_or("—".to_owned(), display_number),
+            proved(monotone, analysis.monotonicity_proved),
             yes_no(analysis.zero_centred()),
             saturating.to_owned(),
             if zones.is_empty() { "none".to_owned() } else { proved(zones.join(" "), analysis.dead_zones_proved) },
@@ -949,9 +931,7 @@ pub fn plot(
 ) -> ExitCode {
     let info = texgrad::catalog().iter().find(|info| info.name == target && info.kind == texgrad::Kind::Scalar);
     let formula = info.map_or(target, |info| info.formula);
-    let mut bindings = info.map_or_else(Bindings::default, |info| {
-        info.parameters.iter().fold(Bindings::default(), |bindings, (name, value)| bindings.scalar(name, *value))
-    });
+    let mut bindings = info.map_or_else(Bindings::default, parameter_defaults);
     for text in at {
         bindings = match binding(bindings, text) {
             Ok(bindings) => bindings,

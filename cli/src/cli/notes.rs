@@ -150,8 +150,7 @@ fn page(info: &texgrad::Info, directory: &Path) -> Result<(String, Option<Analys
     let mut analysis = None;
     if info.kind == texgrad::Kind::Scalar {
         let input = info.inputs[0];
-        let bindings =
-            info.parameters.iter().fold(Bindings::default(), |bindings, (name, value)| bindings.scalar(name, *value));
+        let bindings = super::parameter_defaults(info);
         let expression = Expression::parse(info.formula)?;
         let derivative = expression.derivative(input)?;
         let chart = plot::Chart {
@@ -174,9 +173,7 @@ fn page(info: &texgrad::Info, directory: &Path) -> Result<(String, Option<Analys
 
 /// The analysis as a table.
 fn properties(analysis: &Analysis) -> String {
-    let number = |value: Option<f64>| {
-        value.map_or("none".to_owned(), |value| format!("{}", analysis::round_for_display(value) + 0.0))
-    };
+    let number = |value: Option<f64>| value.map_or("none".to_owned(), analysis::display_number);
     let zones: Vec<String> = analysis.dead_zones.iter().map(|(start, end)| format!("({start}, {end})")).collect();
     let (left, right) = analysis.saturating();
     let mut text = String::from(
@@ -185,14 +182,7 @@ fn properties(analysis: &Analysis) -> String {
     let rows = [
         ("range", format!("{} ({})", analysis.range_text(), analysis.range_certainty())),
         ("f(0)", number(analysis.at_zero)),
-        (
-            "monotone",
-            format!(
-                "{} ({})",
-                format!("{:?}", analysis.monotonicity).to_lowercase().replace("non", "non-"),
-                analysis.monotonicity_certainty()
-            ),
-        ),
+        ("monotone", format!("{} ({})", analysis.monotonicity, analysis.monotonicity_certainty())),
         ("zero-centred", yes_no(analysis.zero_centred())),
         ("f at -∞, +∞", format!("{}, {}", number(analysis.limits.0), number(analysis.limits.1))),
         ("f' at -∞, +∞", format!("{}, {}", number(analysis.derivative_limits.0), number(analysis.derivative_limits.1))),

@@ -435,13 +435,15 @@ pub fn choose(graph: &Graph, root: Id, alternatives: &[Id], input: &str, binding
     let samples = samples(graph, root, input, bindings, Density::Choice);
     let singles: Vec<&Tape<f32>> = compiled.iter().map(|(_, single, _)| single).collect();
     let doubles: Vec<&Tape<f64>> = compiled.iter().map(|(_, _, double)| double).collect();
-    let (single_inputs, double_inputs) =
-        (with_transitions(&singles, &samples.single), with_transitions(&doubles, &samples.double));
+    let (zeros_single, zeros_double) = (zeros(singles[0], &samples.single), zeros(doubles[0], &samples.double));
+    let (single_inputs, double_inputs) = (
+        with_transitions(&singles, &samples.single, &zeros_single),
+        with_transitions(&doubles, &samples.double, &zeros_double),
+    );
     // The inputs around the function's zeros, where the order of a sum's terms decides how many
     // digits survive, are never thinned out: they are few, and where forms differ most.
-    let keep = |zeros: Vec<f64>| -> HashSet<u64> { zeros.into_iter().map(f64::to_bits).collect() };
-    let (keep_single, keep_double) =
-        (keep(zeros(singles[0], &samples.single)), keep(zeros(doubles[0], &samples.double)));
+    let keep = |zeros: &[f64]| -> HashSet<u64> { zeros.iter().copied().map(f64::to_bits).collect() };
+    let (keep_single, keep_double) = (keep(&zeros_single), keep(&zeros_double));
     let contested = Samples {
         single: contested(&singles, &single_inputs, &keep_single),
         double: contested(&doubles, &double_inputs, &keep_double),
@@ -728,17 +730,23 @@ fn subnormal_intermediates<F: Float>(tapes: &[&Tape<F>], inputs: &[f64]) -> Vec<
 }
 
 /// `inputs` with the transitions of every form, where their intermediates become subnormal,
-/// and the zeros of the first added, sorted, without duplicates.
-fn with_transitions<F: Float>(tapes: &[&Tape<F>], inputs: &[f64]) -> Vec<f64> {
+/// and the first form's `zeros` (with their neighbourhoods, from [`zeros`]) added, sorted,
+/// without duplicates.
+fn with_transitions<F: Float>(tapes: &[&Tape<F>], inputs: &[f64], zeros: &[f64]) -> Vec<f64> {
     let mut all = inputs.to_vec();
     all.extend(transitions(tapes, inputs));
     all.extend(subnormal_intermediates(tapes, inputs));
-    if let Some(first) = tapes.first() {
-        all.extend(zeros(first, inputs));
-    }
+    all.extend_from_slice(zeros);
     all.sort_by(f64::total_cmp);
     all.dedup();
     all
+}
+
+/// [`with_transitions`] with the first form's zeros.
+fn with_zeros_and_transitions<F: Float>(tapes: &[Tape<F>], inputs: &[f64]) -> Vec<f64> {
+    let tapes: Vec<&Tape<F>> = tapes.iter().collect();
+    let zeros = tapes.first().map(|first| zeros(first, inputs)).unwrap_or_default();
+    with_transitions(&tapes, inputs, &zeros)
 }
 
 /// The exact values at `samples`, from every candidate form: equal forms have equal exact
@@ -811,8 +819,8 @@ pub fn compare(
         forms.iter().filter_map(|&form| Tape::compile(graph, form, input, bindings)).collect();
     let doubles: Vec<Tape<f64>> =
         forms.iter().filter_map(|&form| Tape::compile(graph, form, input, bindings)).collect();
-    samples.single = with_transitions(&singles.iter().collect::<Vec<_>>(), &samples.single);
-    samples.double = with_transitions(&doubles.iter().collect::<Vec<_>>(), &samples.double);
+    samples.single = with_zeros_and_transitions(&singles, &samples.single);
+    samples.double = with_zeros_and_transitions(&doubles, &samples.double);
     let mut references = consistent_references(graph, forms, input, bindings, &samples);
     let exact = Exact::new(graph);
     let mut conditioning = Conditioning { exact: &exact, form: first, input, bindings: bindings.clone() };
