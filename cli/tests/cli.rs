@@ -552,6 +552,8 @@ fn notes_regenerates_the_study_notes_corrected() {
     let index = read("README.md");
     assert_eq!(index.lines().filter(|line| line.starts_with("| [")).count(), 45, "one row per definition");
     assert!(index.contains("| [tanh](tanh.md) | Scalar | (-1, 1) | increasing | yes | both sides | yes |"), "{index}");
+    // The index words monotonicity as the pages do.
+    assert!(index.contains("| [relu](relu.md) | Scalar | [0, ∞) | non-decreasing | no | at -∞ | no |"), "{index}");
     // Every scalar function has a chart that parses; every page its formula and derivatives.
     for info in texgrad::catalog() {
         let page = read(&format!("{}.md", info.name));

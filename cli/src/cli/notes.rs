@@ -105,7 +105,7 @@ pub fn write(directory: &Path) -> Result<usize, EngineError> {
                 let (left, right) = analysis.saturating();
                 vec![
                     analysis.range_text(),
-                    format!("{:?}", analysis.monotonicity).to_lowercase(),
+                    analysis.monotonicity.to_string(),
                     yes_no(analysis.zero_centred()),
                     match (left, right) {
                         (true, true) => "both sides".to_owned(),
