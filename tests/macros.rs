@@ -28,6 +28,12 @@ define_activation! {
     /// Constants beyond f32's range: infinite in f32, exact in f64.
     pub fn huge(x; big = 1e300) = r"10^{100} x + \text{big}";
 
+    /// A linear piece that meets its plateaus (emitted as the piece of the clamped input).
+    pub fn hard_sigmoid(x) = r"\begin{cases} 0, & x \le -3 \\ 1, & x \ge 3 \\ \frac{x}{6} + \frac{1}{2}, & \text{otherwise} \end{cases}";
+
+    /// A linear piece that jumps to its plateaus: `x/7 + 1/2` is not 0 at -3 nor 1 at 3.
+    pub fn jumping(x) = r"\begin{cases} 0, & x < -3 \\ 1, & x > 3 \\ \frac{x}{7} + \frac{1}{2}, & \text{otherwise} \end{cases}";
+
     /// Not in the catalog: a composition calling an earlier definition.
     pub fn gated_tanh(x) = r"\operatorname{tanh\_act}(x) \operatorname{sigmoid}(2x)";
 }
@@ -154,6 +160,54 @@ fn claims_gates_compositions_and_piecewise_definitions() {
     close(bent_derivative(3.0, 1.5, -0.25), -0.25, 0.0, "bent' outside");
     close(bent_derivative_wrt_knee(3.0, 1.5, -0.25), 0.25 + 3.0, 1e-15, "bent d/dknee");
     close(f64::from(bent(3.0f32, 1.5, -0.25)), 1.875, 1e-7, "bent f32");
+}
+
+/// Piecewise-linear definitions as written, in plain `if`s, at the type's own literals.
+fn piecewise<F: texgrad::Float>(x: F, (low, high): (f64, f64), slope: f64, strict: bool) -> F {
+    let (low, high) = (F::literal(low as f32, low), F::literal(high as f32, high));
+    let (below, above) = if strict { (x < low, x > high) } else { (x <= low, x >= high) };
+    if below {
+        F::zero()
+    } else if above {
+        F::one()
+    } else {
+        F::literal(slope as f32, slope) * x + F::literal(0.5, 0.5)
+    }
+}
+
+/// The emitter computes a linear piece between plateaus it meets exactly on the clamped input
+/// (a minimum and a maximum instead of two selects): the values must be the written cases' bit
+/// for bit, at the bounds, beyond them, at infinities and NaN, in both types and in the slice
+/// kernels; and a piece that does not meet its plateaus must keep them.
+#[test]
+fn piecewise_linear_definitions_keep_their_values_bit_for_bit() {
+    fn check<F: texgrad::Float + std::fmt::Debug>(steps: impl Iterator<Item = F>) {
+        let inputs: Vec<F> = steps.collect();
+        let (mut values, mut derivatives) = (vec![F::zero(); inputs.len()], vec![F::zero(); inputs.len()]);
+        HardSigmoid.forward_with_derivative(&inputs, &mut values, &mut derivatives);
+        for (&x, &value) in inputs.iter().zip(&values) {
+            let expected = piecewise(x, (-3.0, 3.0), 1.0 / 6.0, false);
+            let same = |value: F| value.to_f64().to_bits() == expected.to_f64().to_bits();
+            assert!(
+                same(hard_sigmoid(x)) || (x.is_nan() && hard_sigmoid(x).is_nan()),
+                "hard_sigmoid({x:?}) = {:?}, written {expected:?}",
+                hard_sigmoid(x)
+            );
+            assert!(same(value) || (x.is_nan() && value.is_nan()), "slice kernel at {x:?}: {value:?}");
+            let expected = piecewise(x, (-3.0, 3.0), 1.0 / 7.0, true);
+            assert!(
+                jumping(x) == expected || (x.is_nan() && jumping(x).is_nan()),
+                "jumping({x:?}) = {:?}, written {expected:?}",
+                jumping(x)
+            );
+        }
+    }
+    let special = [f64::NEG_INFINITY, -3.0, 3.0, -0.0, 0.0, f64::INFINITY, f64::NAN, 1e-300, -1e300];
+    let grid = (-4000..=4000).map(|i| f64::from(i) * 1e-3);
+    check(grid.clone().chain(special).map(|x| x as f32).chain([-3.0f32.next_up(), 3.0f32.next_down()]));
+    check(grid.chain(special).chain([-3.0f64.next_up(), 3.0f64.next_down()]));
+    assert_eq!(jumping(-3.5f64), 0.0);
+    assert_eq!(jumping(3.5f64), 1.0);
 }
 
 #[test]

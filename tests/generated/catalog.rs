@@ -139,12 +139,7 @@ pub fn leaky_relu_fused<F: ::texgrad::Float>(a: F, x: F) -> (F, F, F) {
 pub fn leaky_relu_slope_fused<F: ::texgrad::Float>(a: F, x: F) -> (F, F, F) {
     let t0 = (x >= <F as ::texgrad::Float>::literal(0f32, 0f64));
     (
-        (x
-            * ::core::hint::select_unpredictable(
-                t0,
-                <F as ::texgrad::Float>::literal(1f32, 1f64),
-                a,
-            )),
+        ::core::hint::select_unpredictable(t0, x, (a * x)),
         ::core::hint::select_unpredictable(
             t0,
             <F as ::texgrad::Float>::literal(0f32, 0f64),
@@ -442,12 +437,7 @@ pub fn selu_fused<F: ::texgrad::Float>(alpha: F, lambda: F, x: F) -> (F, F, F) {
                 F,
                 ::texgrad::__private::Scalar,
             >(t0, #[inline(always)] || x, #[inline(always)] || (alpha * f0_exp_m1))),
-        (lambda
-            * ::core::hint::select_unpredictable(
-                t0,
-                <F as ::texgrad::Float>::literal(1f32, 1f64),
-                t1,
-            )),
+        ::core::hint::select_unpredictable(t0, lambda, (t1 * lambda)),
         (lambda
             * ::core::hint::select_unpredictable(
                 t0,
@@ -511,16 +501,19 @@ pub fn hardsigmoid_fused<F: ::texgrad::Float>(x: F) -> (F, F, F) {
     let t0 = (x >= <F as ::texgrad::Float>::literal(3f32, 3f64));
     let t1 = (x <= <F as ::texgrad::Float>::literal(-3f32, -3f64));
     (
-        ::core::hint::select_unpredictable(
-            t1,
-            <F as ::texgrad::Float>::literal(0f32, 0f64),
-            ::core::hint::select_unpredictable(
-                t0,
-                <F as ::texgrad::Float>::literal(1f32, 1f64),
-                ((<F as ::texgrad::Float>::literal(0.16666667f32, 0.16666666666666666f64)
-                    * x) + <F as ::texgrad::Float>::literal(0.5f32, 0.5f64)),
-            ),
-        ),
+        {
+            let clamped = ::core::hint::select_unpredictable(
+                x <= <F as ::texgrad::Float>::literal(-3f32, -3f64),
+                <F as ::texgrad::Float>::literal(-3f32, -3f64),
+                ::core::hint::select_unpredictable(
+                    x >= <F as ::texgrad::Float>::literal(3f32, 3f64),
+                    <F as ::texgrad::Float>::literal(3f32, 3f64),
+                    x,
+                ),
+            );
+            <F as ::texgrad::Float>::literal(0.16666667f32, 0.16666666666666666f64)
+                * clamped + <F as ::texgrad::Float>::literal(0.5f32, 0.5f64)
+        },
         ::core::hint::select_unpredictable(
             t1,
             <F as ::texgrad::Float>::literal(0f32, 0f64),
