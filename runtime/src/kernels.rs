@@ -452,6 +452,108 @@ pub fn log_normalised_exponential<F: Float, A: Arch>(out: &mut [F], exponent: im
     }
 }
 
+/// `max_i exponent(z_i)` over a slice, in `LANES` partial maxima (-∞ for an empty row; NaN
+/// values are skipped).
+#[inline(always)]
+fn maximum_of_elements<F: Float>(z: &[F], exponent: &impl Fn(F) -> F) -> F {
+    let mut partial = [-F::infinity(); LANES];
+    let chunks = z.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &z) in partial.iter_mut().zip(chunk) {
+            let u = exponent(z);
+            *lane = math::select(u > *lane, u, *lane);
+        }
+    }
+    for (lane, &z) in partial.iter_mut().zip(tail) {
+        let u = exponent(z);
+        *lane = math::select(u > *lane, u, *lane);
+    }
+    partial.into_iter().fold(-F::infinity(), |largest, value| math::select(value > largest, value, largest))
+}
+
+/// `out_i = e^{exponent(z_i) - largest}`, returning their sum: one pass, whole chunks of
+/// `LANES` in vector registers, and the row's last partial chunk through a padded block, so
+/// that no exponential is computed one at a time (a row of 1000 `f32` would leave 8).
+#[inline(always)]
+fn shifted_exponentials_of_elements<F: Float, A: Arch>(
+    out: &mut [F],
+    z: &[F],
+    exponent: &impl Fn(F) -> F,
+    largest: F,
+) -> F {
+    let mut partial = [F::zero(); LANES];
+    let mut out_chunks = out.chunks_exact_mut(LANES);
+    let z_chunks = z.chunks_exact(LANES);
+    let z_tail = z_chunks.remainder();
+    for (out, z) in (&mut out_chunks).zip(z_chunks) {
+        for ((out, &z), lane) in out.iter_mut().zip(z).zip(partial.iter_mut()) {
+            let value = math::exp::<F, A>(exponent(z) - largest);
+            *out = value;
+            *lane += value;
+        }
+    }
+    let out_tail = out_chunks.into_remainder();
+    if !out_tail.is_empty() {
+        // The padding's exponentials are computed and dropped.
+        let mut block = [F::zero(); LANES];
+        block[..z_tail.len()].copy_from_slice(z_tail);
+        for value in &mut block {
+            *value = math::exp::<F, A>(exponent(*value) - largest);
+        }
+        for ((out, &value), lane) in out_tail.iter_mut().zip(&block).zip(partial.iter_mut()) {
+            *out = value;
+            *lane += value;
+        }
+    }
+    pairwise_sum(&partial)
+}
+
+/// [`normalised_exponential`] where the exponent is a function of the row's own element,
+/// `u_i = exponent(z_i)` (softmax `z_i`, softmin `-z_i`, a temperature `z_i / T`): the same
+/// values from loops over the slices themselves, which the compiler vectorises whole (an index
+/// closure's bounds checks stop it in chunked loops), and the sum taken as the exponentials
+/// are written: three passes over the row, the maximum, the exponentials with their sum, the
+/// scaling.
+///
+/// # Panics
+/// If the slices' lengths differ.
+#[inline(always)]
+pub fn normalised_exponential_of_elements<F: Float, A: Arch>(out: &mut [F], z: &[F], exponent: impl Fn(F) -> F) {
+    assert_eq!(out.len(), z.len(), "a row and its output differ in length");
+    let largest = maximum_of_elements(z, &exponent);
+    if largest == F::infinity() || largest == -F::infinity() {
+        // As in `normalised_exponential`: NaN or 0 where the textbook formula gives them.
+        for (out, &z) in out.iter_mut().zip(z) {
+            *out = math::exp::<F, A>(exponent(z) - largest);
+        }
+        return;
+    }
+    let scale = F::one() / shifted_exponentials_of_elements::<F, A>(out, z, &exponent, largest);
+    for out in out.iter_mut() {
+        *out *= scale;
+    }
+}
+
+/// [`log_normalised_exponential`] where the exponent is a function of the row's own element:
+/// `out_i = (u_i - max) - ln Σ_j e^{u_j - max}` with `u_i = exponent(z_i)`, over the slices.
+///
+/// # Panics
+/// If the slices' lengths differ.
+#[inline(always)]
+pub fn log_normalised_exponential_of_elements<F: Float, A: Arch>(out: &mut [F], z: &[F], exponent: impl Fn(F) -> F) {
+    assert_eq!(out.len(), z.len(), "a row and its output differ in length");
+    let largest = maximum_of_elements(z, &exponent);
+    let logarithm = if largest == F::infinity() || largest == -F::infinity() {
+        F::zero()
+    } else {
+        math::ln::<F, A>(shifted_exponentials_of_elements::<F, A>(out, z, &exponent, largest))
+    };
+    for (out, &z) in out.iter_mut().zip(z) {
+        *out = exponent(z) - largest - logarithm;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -507,6 +609,53 @@ mod tests {
                     got == want || (got.is_nan() && want.is_nan()) || (got - want).abs() <= 1e-15 * want.abs().max(1.0);
                 assert!(agree, "{row:?}[{index}]: {got} against {want}");
             }
+        }
+    }
+
+    /// The element-wise rows (loops over the slices, the exponentials' sum taken as they are
+    /// written, the last partial chunk through a padded block) give bit for bit what the index
+    /// rows give: the same lanes add the same exponentials in the same order. Every tail length
+    /// around the lane width, infinite and NaN elements, a temperature, both types, every level.
+    #[test]
+    fn element_rows_equal_index_rows_bit_for_bit() {
+        fn check<F: Float + core::fmt::Debug, A: Arch>(row: &[F]) {
+            let same = |a: F, b: F| a.to_f64().to_bits() == b.to_f64().to_bits() || (a.is_nan() && b.is_nan());
+            let temperature = F::from_f64(0.7);
+            let (mut by_index, mut by_element) = (vec![F::zero(); row.len()], vec![F::zero(); row.len()]);
+            normalised_exponential::<F, A>(&mut by_index, |index| row[index] / temperature);
+            normalised_exponential_of_elements::<F, A>(&mut by_element, row, |z| z / temperature);
+            for (index, (&a, &b)) in by_index.iter().zip(&by_element).enumerate() {
+                assert!(same(a, b), "softmax, length {}, [{index}]: {a:?} against {b:?}", row.len());
+            }
+            log_normalised_exponential::<F, A>(&mut by_index, |index| -row[index]);
+            log_normalised_exponential_of_elements::<F, A>(&mut by_element, row, |z| -z);
+            for (index, (&a, &b)) in by_index.iter().zip(&by_element).enumerate() {
+                assert!(same(a, b), "log-softmin, length {}, [{index}]: {a:?} against {b:?}", row.len());
+            }
+        }
+        fn rows<F: Float + core::fmt::Debug, A: Arch>() {
+            for length in (0..=70).chain([511, 1000, 1025]) {
+                let row: Vec<F> = (0..length).map(|i| F::from_f64(((i * 37 % 101) as f64 - 50.0) * 0.37)).collect();
+                check::<F, A>(&row);
+                for special in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1e30] {
+                    let mut row = row.clone();
+                    if let Some(last) = row.last_mut() {
+                        *last = F::from_f64(special);
+                        check::<F, A>(&row);
+                    }
+                }
+            }
+        }
+        struct Rows;
+        impl crate::dispatch::Dispatched for Rows {
+            type Output = ();
+            fn run<A: Arch>(self) {
+                rows::<f32, A>();
+                rows::<f64, A>();
+            }
+        }
+        for level in crate::dispatch::Level::available() {
+            crate::dispatch::with_level(level, || crate::dispatch::dispatch(Rows)).unwrap();
         }
     }
 }
