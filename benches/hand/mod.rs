@@ -113,6 +113,18 @@ fn elu<F: Std>(x: F, alpha: F) -> (F, F) {
     if x > zero() { (x, one()) } else { (alpha * x.std_exp_m1(), alpha * x.std_exp()) }
 }
 
+/// CELU as PyTorch documents it and the catalog writes it, `max(0, x) + min(0, α(e^{x/α} - 1))`:
+/// the exponential at every input (the `elu` branch would be a different formula, equal only
+/// for `α > 0`).
+fn celu<F: Std>(x: F, alpha: F) -> (F, F) {
+    let scaled = x / alpha;
+    let negative = alpha * scaled.std_exp_m1();
+    let (positive_part, positive_slope) = if x > zero() { (x, one::<F>()) } else { (zero(), zero()) };
+    let (negative_part, negative_slope) =
+        if negative < zero() { (negative, scaled.std_exp()) } else { (zero::<F>(), zero()) };
+    (positive_part + negative_part, positive_slope + negative_slope)
+}
+
 fn piecewise_linear<F: Std>(x: F, low: F, high: F, slope: F, offset: F) -> (F, F) {
     if x <= low {
         (slope * low + offset, zero())
@@ -198,7 +210,7 @@ pub fn value_and_derivative<F: Std>(name: &str, x: F) -> (F, F) {
                 (lambda * alpha * x.std_exp_m1(), lambda * alpha * x.std_exp())
             }
         }
-        "celu" => elu(x, one),
+        "celu" => celu(x, one),
         "relu6" => piecewise_linear(x, zero, F::c(6.0), one, zero),
         "hardtanh" => piecewise_linear(x, -one, one, one, zero),
         "hardsigmoid" => piecewise_linear(x, F::c(-3.0), F::c(3.0), F::c(1.0 / 6.0), F::c(0.5)),
