@@ -183,7 +183,10 @@ fn slice(
 /// The body of `out_i = e^{u_i - \operatorname{LSE}_j u_j}` (softmax, softmin, softmax with a
 /// temperature) or `out_i = u_i - \operatorname{LSE}_j u_j` (log-softmax): the runtime's fused
 /// rows (the maximum, the shifted exponentials in `out` and their sum, one last pass), one
-/// exponential per element instead of two. `None` for any other vector activation.
+/// exponential per element instead of two. Where `u_i` depends on `i` only through the input's
+/// `z_i` (every catalog row), the rows' element-wise form, whose loops run over the slices;
+/// otherwise the form with `u` as a closure of the index. `None` for any other vector
+/// activation.
 fn normalised_exponential(
     expression: &Expression,
     output_index: char,
