@@ -336,6 +336,34 @@ pub fn sum<F: Float, A: Arch>(length: usize, term: impl Fn(usize) -> F) -> F {
     pairwise_sum(&partial)
 }
 
+/// `Σ_{i < length} term([a_i, b_i, ...])` over the slices `[a, b, ...]` (each at least `length`
+/// long), the terms added in the lanes [`sum`] adds them in: the same value (a zero sum's sign
+/// aside), from loops over whole chunks of the slices, which vectorise without a closure's
+/// bounds checks.
+///
+/// # Panics
+/// If a slice is shorter than `length`.
+#[inline(always)]
+pub fn sum_of_elements<F: Float, A: Arch, const N: usize>(
+    length: usize,
+    slices: [&[F]; N],
+    term: impl Fn([F; N]) -> F,
+) -> F {
+    let slices = slices.map(|slice| &slice[..length]);
+    let chunked = slices.map(|slice| slice.as_chunks::<LANES>());
+    let mut partial = [F::zero(); LANES];
+    for chunk in 0..length / LANES {
+        let chunks = chunked.map(|(chunks, _)| &chunks[chunk]);
+        for (lane, sum) in partial.iter_mut().enumerate() {
+            *sum += term(chunks.map(|chunk| chunk[lane]));
+        }
+    }
+    for (lane, sum) in partial.iter_mut().enumerate().take(length % LANES) {
+        *sum += term(chunked.map(|(_, tail)| tail[lane]));
+    }
+    pairwise_sum(&partial)
+}
+
 /// The sum of the lanes, pairwise.
 #[inline(always)]
 fn pairwise_sum<F: Float>(lanes: &[F; LANES]) -> F {
@@ -609,6 +637,42 @@ mod tests {
                     got == want || (got.is_nan() && want.is_nan()) || (got - want).abs() <= 1e-15 * want.abs().max(1.0);
                 assert!(agree, "{row:?}[{index}]: {got} against {want}");
             }
+        }
+    }
+
+    /// A sum over slices' elements adds what the index sum adds, in the same lanes and order:
+    /// equal values (a zero sum's sign aside, which the index sum's zero padding makes +0),
+    /// for one, two and three slices, every tail length, infinities and NaN.
+    #[test]
+    fn element_sums_equal_index_sums() {
+        fn check<A: Arch>() {
+            for length in (0..=70).chain([511, 512, 513, 1025, 1500]) {
+                let a: Vec<f32> = (0..length).map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.37).collect();
+                let b: Vec<f32> = (0..length).map(|i| ((i * 13 % 17) as f32) * 1.3e-3).collect();
+                let mut c: Vec<f32> = a.iter().map(|a| a.sin()).collect();
+                let same = |x: f32, y: f32| x == y || (x.is_nan() && y.is_nan());
+                let by_index = sum::<f32, A>(length, |i| a[i] * b[i]);
+                let by_element = sum_of_elements::<f32, A, 2>(length, [&a, &b], |[a, b]| a * b);
+                assert!(same(by_index, by_element), "length {length}: {by_index} against {by_element}");
+                let by_index = sum::<f32, A>(length, |i| a[i]);
+                assert!(same(by_index, sum_of_elements::<f32, A, 1>(length, [&a], |[a]| a)), "length {length}");
+                if let Some(last) = c.last_mut() {
+                    *last = f32::INFINITY;
+                }
+                let by_index = sum::<f32, A>(length, |i| (a[i] - c[i]) * b[i]);
+                let by_element = sum_of_elements::<f32, A, 3>(length, [&a, &b, &c], |[a, b, c]| (a - c) * b);
+                assert!(same(by_index, by_element), "length {length}: {by_index} against {by_element}");
+            }
+        }
+        struct Sums;
+        impl crate::dispatch::Dispatched for Sums {
+            type Output = ();
+            fn run<A: Arch>(self) {
+                check::<A>();
+            }
+        }
+        for level in crate::dispatch::Level::available() {
+            crate::dispatch::with_level(level, || crate::dispatch::dispatch(Sums)).unwrap();
         }
     }
 

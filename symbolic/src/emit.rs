@@ -242,6 +242,65 @@ fn constant_times(graph: &Graph, id: Id) -> Option<(DoubleDouble, Id)> {
     Some((c, rest?))
 }
 
+/// A sum's body that reads its slices only at the summation index (`dy[i] * out[i]`, `(y[i] -
+/// t[i])^2`), as `(slices, element names, body over the elements)`: the runtime then sums over
+/// the slices themselves, whose loops vectorise whole, where an index closure's bounds checks
+/// keep the block of terms from filling in vector registers past its last whole chunk. `None`
+/// where the body uses the index otherwise (a matrix element, a Kronecker delta) or reads no
+/// slice.
+fn element_wise(body: &TokenStream, index: &Ident) -> Option<(Vec<Ident>, Vec<Ident>, TokenStream)> {
+    fn replace(tokens: TokenStream, index: &Ident, slices: &mut Vec<Ident>) -> TokenStream {
+        let mut out = Vec::new();
+        for token in tokens {
+            match token {
+                proc_macro2::TokenTree::Group(group)
+                    if group.delimiter() == proc_macro2::Delimiter::Bracket
+                        && matches!(out.last(), Some(proc_macro2::TokenTree::Ident(_)))
+                        && is_only(&group.stream(), index) =>
+                {
+                    let Some(proc_macro2::TokenTree::Ident(slice)) = out.pop() else { unreachable!() };
+                    if !slices.contains(&slice) {
+                        slices.push(slice.clone());
+                    }
+                    out.push(proc_macro2::TokenTree::Ident(element_name(&slice)));
+                }
+                proc_macro2::TokenTree::Group(group) => {
+                    let mut replaced =
+                        proc_macro2::Group::new(group.delimiter(), replace(group.stream(), index, slices));
+                    replaced.set_span(group.span());
+                    out.push(proc_macro2::TokenTree::Group(replaced));
+                }
+                other => out.push(other),
+            }
+        }
+        out.into_iter().collect()
+    }
+    fn is_only(tokens: &TokenStream, index: &Ident) -> bool {
+        let mut tokens = tokens.clone().into_iter();
+        matches!((tokens.next(), tokens.next()), (Some(proc_macro2::TokenTree::Ident(ident)), None) if ident == *index)
+    }
+    fn mentions(tokens: &TokenStream, index: &Ident) -> bool {
+        tokens.clone().into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => ident == *index,
+            proc_macro2::TokenTree::Group(group) => mentions(&group.stream(), index),
+            _ => false,
+        })
+    }
+    let mut slices = Vec::new();
+    let body = replace(body.clone(), index, &mut slices);
+    if slices.is_empty() || mentions(&body, index) {
+        return None;
+    }
+    let elements = slices.iter().map(element_name).collect();
+    Some((slices, elements, body))
+}
+
+/// The name a sum's closure gives a slice's element: `__dy` for `dy[i]` (a LaTeX name has no
+/// leading underscore).
+fn element_name(slice: &Ident) -> Ident {
+    format_ident!("__{}", slice.to_string().trim_start_matches("r#"))
+}
+
 /// A comparison of an input with a constant bound: `u \le a` (or `<`, or `a \ge u`) is below,
 /// `u \ge b` above.
 struct Bound {
@@ -671,7 +730,16 @@ impl Emitter<'_> {
                 let variable = index_variable(*index);
                 let body = self.reference(*body)?;
                 let (float, runtime, arch) = (&self.options.float_type, &self.options.runtime, &self.options.arch);
-                quote!(#runtime::kernels::sum::<#float, #arch>(#length, #[inline(always)] |#variable| #body))
+                match element_wise(&body, &variable) {
+                    Some((slices, elements, body)) => quote!(#runtime::kernels::sum_of_elements::<#float, #arch, _>(
+                        #length,
+                        [#(&#slices[..]),*],
+                        #[inline(always)] |[#(#elements),*]: [#float; _]| #body
+                    )),
+                    None => {
+                        quote!(#runtime::kernels::sum::<#float, #arch>(#length, #[inline(always)] |#variable| #body))
+                    }
+                }
             }
             Node::LogSumExp(index, exponent) => {
                 let parts = self.log_sum_exp_parts(*index, *exponent)?;
