@@ -34,6 +34,10 @@ define_activation! {
     /// A linear piece that jumps to its plateaus: `x/7 + 1/2` is not 0 at -3 nor 1 at 3.
     pub fn jumping(x) = r"\begin{cases} 0, & x < -3 \\ 1, & x > 3 \\ \frac{x}{7} + \frac{1}{2}, & \text{otherwise} \end{cases}";
 
+    /// ReLU6 as written, and with the cap second (emitted as a comparison beside a minimum).
+    pub fn capped(x) = r"\min(6, \max(0, x))";
+    pub fn capped_flipped(x) = r"\min(\max(0, x), 6)";
+
     /// Not in the catalog: a composition calling an earlier definition.
     pub fn gated_tanh(x) = r"\operatorname{tanh\_act}(x) \operatorname{sigmoid}(2x)";
 }
@@ -207,6 +211,35 @@ fn piecewise_linear_definitions_keep_their_values_bit_for_bit() {
     check(grid.clone().chain(special).map(|x| x as f32).chain([-3.0f32.next_up(), 3.0f32.next_down()]));
     check(grid.chain(special).chain([-3.0f64.next_up(), 3.0f64.next_down()]));
     assert_eq!(jumping(-3.5f64), 0.0);
+}
+
+/// `min(6, max(0, x))` and `min(max(0, x), 6)` are emitted as a comparison of `x` beside a
+/// minimum: their values must be the written minimum's and maximum's (`Float::minimum` and
+/// `maximum`, the first operand at a tie) bit for bit, NaN and -0 included, in the scalar
+/// functions and the slice kernels.
+#[test]
+fn capped_maxima_keep_their_values_bit_for_bit() {
+    fn check<F: texgrad::Float + std::fmt::Debug>(inputs: Vec<F>) {
+        let (mut values, mut derivatives) = (vec![F::zero(); inputs.len()], vec![F::zero(); inputs.len()]);
+        Capped.forward_with_derivative(&inputs, &mut values, &mut derivatives);
+        let six = F::literal(6.0, 6.0);
+        for (&x, &kernel) in inputs.iter().zip(&values) {
+            let floor = F::maximum(F::zero(), x);
+            let written = [F::minimum(six, floor), F::minimum(floor, six)];
+            let bits = |value: F| value.to_f64().to_bits();
+            for (got, want) in [(capped(x), written[0]), (kernel, written[0]), (capped_flipped(x), written[1])] {
+                assert!(
+                    bits(got) == bits(want) || (got.is_nan() && want.is_nan()),
+                    "at {x:?}: {got:?}, written {want:?}"
+                );
+            }
+        }
+    }
+    let special = [f64::NEG_INFINITY, -0.0, 0.0, 6.0, f64::INFINITY, f64::NAN, 1e-300, -1e-300, 5.999999];
+    let grid: Vec<f64> = (-800..=800).map(|i| f64::from(i) * 1e-2).chain(special).collect();
+    check(grid.iter().map(|&x| x as f32).collect::<Vec<f32>>());
+    check(grid);
+    assert_eq!(capped_flipped(f64::NAN), 6.0, "the written order's NaN: `max(0, NaN)` is NaN, `min(NaN, 6)` is 6");
     assert_eq!(jumping(3.5f64), 1.0);
 }
 
