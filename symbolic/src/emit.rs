@@ -248,7 +248,7 @@ fn constant_times(graph: &Graph, id: Id) -> Option<(DoubleDouble, Id)> {
 /// keep the block of terms from filling in vector registers past its last whole chunk. `None`
 /// where the body uses the index otherwise (a matrix element, a Kronecker delta) or reads no
 /// slice.
-fn element_wise(body: &TokenStream, index: &Ident) -> Option<(Vec<Ident>, Vec<Ident>, TokenStream)> {
+pub(crate) fn element_wise(body: &TokenStream, index: &Ident) -> Option<(Vec<Ident>, Vec<Ident>, TokenStream)> {
     fn replace(tokens: TokenStream, index: &Ident, slices: &mut Vec<Ident>) -> TokenStream {
         let mut out = Vec::new();
         for token in tokens {

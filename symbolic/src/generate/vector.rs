@@ -21,7 +21,7 @@ use super::{Definition, Outcome, Place, at_formula};
 use crate::Expression;
 use crate::emit::{EmitOptions, identifier};
 use crate::error::EngineError;
-use crate::ir::{Func, Graph, Id, Node, Rational};
+use crate::ir::{Func, Node, Rational};
 
 /// The items of a vector activation, and its derivatives' LaTeX for its `Info`.
 pub fn items(
@@ -216,59 +216,22 @@ fn normalised_exponential(
     if graph.substitute_index(exponent, index, output_index) != rest {
         return Ok(None);
     }
-    let (float, runtime, arch) = (&options.float_type, &options.runtime, &options.arch);
-    if let Some((input, exponent)) = of_own_element(&mut graph, rest, output_index) {
-        let emitted = crate::emit::emit(&graph, &[exponent], options).map_err(at_formula)?;
-        let (statements, value) = (&emitted.statements, &emitted.results[0]);
-        let element = identifier(ELEMENT);
-        // A shared part of the exponent that holds the element would be a `let` outside the
-        // closure: then the general form below.
-        if !mentions(statements, ELEMENT) {
-            let kernel = format_ident!("{kernel}_of_elements");
-            let input = identifier(&input);
-            return Ok(Some(quote! {
-                #statements
-                #runtime::kernels::#kernel::<#float, #arch>(out, #input, #[inline(always)] |#element: #float| #value);
-            }));
-        }
-    }
     let emitted = crate::emit::emit(&graph, &[rest], options).map_err(at_formula)?;
     let (statements, value) = (&emitted.statements, &emitted.results[0]);
+    let (float, runtime, arch) = (&options.float_type, &options.runtime, &options.arch);
     let variable = crate::emit::index_variable(output_index);
+    // `u_i` reading only the input's `z_i`: the rows' element-wise form.
+    if let Some((slices, elements, body)) = crate::emit::element_wise(value, &variable)
+        && let ([input], [element]) = (slices.as_slice(), elements.as_slice())
+    {
+        let kernel = format_ident!("{kernel}_of_elements");
+        return Ok(Some(quote! {
+            #statements
+            #runtime::kernels::#kernel::<#float, #arch>(out, #input, #[inline(always)] |#element: #float| #body);
+        }));
+    }
     Ok(Some(quote! {
         #statements
         #runtime::kernels::#kernel::<#float, #arch>(out, #[inline(always)] |#variable| #value);
     }))
-}
-
-/// The name the closures of the element-wise rows give the row's element. Not a name a formula
-/// can bind (a LaTeX name has no leading underscore).
-const ELEMENT: &str = "__element";
-
-/// `(z, u(·))` where an exponent `u_i` depends on its index only through the input's element
-/// `z_i`: the exponent with `z_i` replaced by the symbol [`ELEMENT`].
-fn of_own_element(graph: &mut Graph, exponent: Id, index: char) -> Option<(String, Id)> {
-    let mut input = None;
-    let replaced = replace_elements(graph, exponent, index, &mut input);
-    if graph.mentions_index(replaced, index) { None } else { input.map(|input| (input, replaced)) }
-}
-
-fn replace_elements(graph: &mut Graph, id: Id, index: char, input: &mut Option<String>) -> Id {
-    match graph.node(id).clone() {
-        Node::Element(name, indices) if indices == [index] && input.as_ref().is_none_or(|seen| *seen == name) => {
-            *input = Some(name);
-            graph.symbol(ELEMENT)
-        }
-        _ if !graph.mentions_index(id, index) => id,
-        _ => graph.rebuild(id, &mut |graph, child| replace_elements(graph, child, index, input)),
-    }
-}
-
-/// Whether the identifier `name` occurs in `tokens`.
-fn mentions(tokens: &TokenStream, name: &str) -> bool {
-    tokens.clone().into_iter().any(|token| match token {
-        proc_macro2::TokenTree::Ident(ident) => ident == name,
-        proc_macro2::TokenTree::Group(group) => mentions(&group.stream(), name),
-        _ => false,
-    })
 }
