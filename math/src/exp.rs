@@ -10,7 +10,21 @@ use crate::Float;
 /// NaN.
 #[inline(always)]
 pub(crate) fn reduce<F: Float, A: Arch>(x: F) -> (F, F, F) {
-    let x = clamp(x, F::EXP_LOW, F::EXP_HIGH);
+    reduce_clamped::<F, A>(clamp(x, F::EXP_LOW, F::EXP_HIGH))
+}
+
+/// [`reduce`] of an `x` that is not positive (or NaN) by construction, `-|u|`: the upper clamp,
+/// which cannot apply, left out, the same values from one instruction fewer (of about 25 in
+/// `f32`'s `e^{-|u|}` and 40 in `f64`'s tanh).
+#[inline(always)]
+pub(crate) fn reduce_non_positive<F: Float, A: Arch>(x: F) -> (F, F, F) {
+    debug_assert!(x <= F::zero() || x.is_nan(), "reduce_non_positive of a positive number");
+    reduce_clamped::<F, A>(select(x < F::EXP_LOW, F::EXP_LOW, x))
+}
+
+/// [`reduce`] of an `x` already within `[EXP_LOW, EXP_HIGH]` (or NaN).
+#[inline(always)]
+fn reduce_clamped<F: Float, A: Arch>(x: F) -> (F, F, F) {
     let t = A::mul_add(x, F::LOG2_E, F::ROUND_MAGIC);
     let k = t - F::ROUND_MAGIC;
     let r = A::mul_add(k, -F::LN2_HI, x);
@@ -27,6 +41,17 @@ pub fn exp<F: Float, A: Arch>(x: F) -> F {
         return x.library_exp();
     }
     let (p, _, t) = reduce::<F, A>(x);
+    (F::one() + p).scale_by_rounded(t)
+}
+
+/// [`exp`] of an `x` that is not positive (or NaN) by construction (`e^{-|u|}`, from which the
+/// logistic family and tanh are computed): the same values without the upper clamp.
+#[inline(always)]
+pub(crate) fn exp_non_positive<F: Float, A: Arch>(x: F) -> F {
+    if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
+        return x.library_exp();
+    }
+    let (p, _, t) = reduce_non_positive::<F, A>(x);
     (F::one() + p).scale_by_rounded(t)
 }
 

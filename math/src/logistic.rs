@@ -1,8 +1,8 @@
 //! The logistic family and the hyperbolic functions, each from one exponential of a
 //! non-positive number, so that nothing overflows and both tails keep their digits.
 
-use super::exp::reduce;
-use super::{Arch, exp, exp_m1, exp_times_pow2, ln_1p, select};
+use super::exp::{exp_non_positive, reduce_non_positive};
+use super::{Arch, exp_m1, exp_times_pow2, ln_1p, select};
 use crate::Float;
 
 /// `(e, r)` with `e = e^{-|u|}` and `r = 1/(1 + e)`: what `σ(±u)`, `σ(u)σ(-u)` and
@@ -10,7 +10,7 @@ use crate::Float;
 /// exponential and one division.
 #[inline(always)]
 pub fn logistic_parts<F: Float, A: Arch>(u: F) -> (F, F) {
-    let e = exp::<F, A>(-u.abs());
+    let e = exp_non_positive::<F, A>(-u.abs());
     (e, F::one() / (F::one() + e))
 }
 
@@ -55,7 +55,7 @@ pub fn sigmoid_derivative<F: Float, A: Arch>(x: F) -> F {
 /// `softplus(-1000)` is `e^{-1000}` (0), not NaN.
 #[inline(always)]
 pub fn softplus<F: Float, A: Arch>(x: F) -> F {
-    softplus_from_parts::<F, A>(x, exp::<F, A>(-x.abs()))
+    softplus_from_parts::<F, A>(x, exp_non_positive::<F, A>(-x.abs()))
 }
 
 /// `(tanh x, sech^2 x)` from one reduction of `-2|x|`: with `e = e^{-2|x|}` and `m = e - 1`,
@@ -79,7 +79,7 @@ pub fn tanh_and_sech2<F: Float, A: Arch>(x: F) -> (F, F) {
     }
     // e = 2^k (1 + p). Where k = 0, m is p itself, exact; elsewhere e ≤ √½ and e - 1 does not
     // cancel (for k = -1 it is even exact, e being at least ½).
-    let (p, k, t) = reduce::<F, A>(F::literal(-2.0, -2.0) * x.abs());
+    let (p, k, t) = reduce_non_positive::<F, A>(F::literal(-2.0, -2.0) * x.abs());
     let e = (F::one() + p).scale_by_rounded(t);
     let m = select(k == F::zero(), p, e - F::one());
     let reciprocal = F::one() / (F::one() + e);
