@@ -119,3 +119,39 @@ fn mismatched_lengths_panic_naming_both() {
     let message = message.downcast_ref::<String>().unwrap();
     assert!(message.contains("mse: `y_hat` has 2 elements but `y` has 1"), "{message}");
 }
+
+/// The generated store loops and the softmax rows split their output where it reaches a cache
+/// line: the values do not depend on where the slices start, bit for bit, for every offset
+/// within a line (so every split, the whole output inside the head included) and lengths either
+/// side of a vector's width.
+#[test]
+fn values_do_not_depend_on_where_the_output_starts() {
+    use texgrad::VectorActivationFromOutput;
+    // The catalog's rows (the local `softmax` above is the user's, checked too).
+    use texgrad::activations::{LogSoftmax, Softmax};
+    fn each_offset<F: texgrad::Float + std::fmt::Debug>(to: impl Fn(f64) -> F) {
+        for length in [1usize, 3, 15, 16, 17, 33, 100, 1000] {
+            let z: Vec<F> = (0..length).map(|i| to(((i * 37 % 23) as f64 - 11.0) / 3.0)).collect();
+            let dy: Vec<F> = (0..length).map(|i| to(((i * 11 % 7) as f64 - 3.0) / 5.0)).collect();
+            let run = |offset: usize| {
+                // Each output starts `offset` elements into its own buffer.
+                let mut buffers: [Vec<F>; 6] = std::array::from_fn(|_| vec![F::zero(); length + 64]);
+                let [s, dz, dz_out, log, gradient, forward] =
+                    buffers.each_mut().map(|buffer| &mut buffer[offset..offset + length]);
+                Softmax.forward(&z, s);
+                Softmax.backward(&z, &dy, dz);
+                Softmax.backward_from_output(s, &dy, dz_out);
+                LogSoftmax.forward(&z, log);
+                Mse.gradient(&z, &dy, gradient);
+                softmax(&z, forward);
+                [&*s, &*dz, &*dz_out, &*log, &*gradient, &*forward].map(|slice| slice.to_vec())
+            };
+            let at_start = run(0);
+            for offset in 1..64 / std::mem::size_of::<F>() {
+                assert_eq!(run(offset), at_start, "length {length}, output {offset} elements further");
+            }
+        }
+    }
+    each_offset::<f32>(|value| value as f32);
+    each_offset::<f64>(|value| value);
+}

@@ -221,11 +221,21 @@ pub fn slice_function(function: SliceFunction<'_>, options: &EmitOptions) -> Tok
 }
 
 /// `out[..] = result` over the free indices of a gradient (one for vectors, two for matrices).
-pub fn store_loop(free: &[char], rank: usize, result: &TokenStream, out: &Ident) -> TokenStream {
+///
+/// A vector's loop is split where `out` reaches a cache line (the runtime's
+/// `kernels::aligned_head`), so that the vectorised loop's stores never straddle two lines:
+/// every one of them does at a large `Vec`'s 16-byte alignment, and in rows that do not fill
+/// whole lines. The same values; the loop is written twice, not handed to a runtime function as a
+/// closure, because `result` may read `out` itself (a product computed in place).
+pub fn store_loop(free: &[char], rank: usize, result: &TokenStream, out: &Ident, runtime: &TokenStream) -> TokenStream {
     match (free, rank) {
         ([index], 1) => {
             let variable = crate::emit::index_variable(*index);
-            quote!(for #variable in 0..n { #out[#variable] = #result; })
+            quote! {
+                let head = #runtime::kernels::aligned_head(&#out[..]);
+                for #variable in 0..head { #out[#variable] = #result; }
+                for #variable in head..n { #out[#variable] = #result; }
+            }
         }
         ([row, column], 2) => {
             let (row, column) = (crate::emit::index_variable(*row), crate::emit::index_variable(*column));
