@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""The table of docs/performance.md, from one run of the benches and of the peers.
+"""The table of docs/performance.md, from rounds of the benches and of the peers.
+
+    benches/run.sh > docs/performance.md     # the rounds, then this report
+
+or by hand, for one round:
 
     cargo bench --bench kernels && cargo bench --bench scalar
     taskset -c 1 peers/bin/python benches/peers/peers.py --json target/peers.json
-    python3 benches/report.py [--criterion target/criterion] [--peers target/peers.json] > docs/performance.md
+    python3 benches/report.py [--criterion DIR...] [--peers FILE...] > docs/performance.md
 
-Reads criterion's estimates (the median time per iteration) and the peers' JSON, and writes
-nanoseconds per element with the ratios the speed targets are stated in, each target marked met
-or missed.
+Reads criterion's samples and the peers' JSON, takes each kernel's fastest over all the
+directories and files given (the rounds), and writes nanoseconds per element with the ratios the
+speed targets are stated in, each target marked met or missed.
 """
 
 import argparse
@@ -36,12 +40,12 @@ LOSSES = ["mse", "l1", "huber", "bce", "bce_logits", "cross_entropy"]
 FUSED_TARGET = ["sigmoid", "tanh", "gelu"]
 
 
-def criterion_estimates(root):
+def criterion_estimates(roots):
     """{(group, function, implementation): ns per element}: the fastest of criterion's samples
-    (each the mean of many iterations), as peers.py takes the fastest of its runs: on a shared
-    machine, interference only ever adds time."""
+    (each the mean of a few calls) over every root, as peers.py takes the fastest of its runs: on
+    a shared machine, interference only ever adds time."""
     estimates = {}
-    for directory, _, files in os.walk(root):
+    for directory, files in ((directory, files) for root in roots for directory, _, files in os.walk(root)):
         if "benchmark.json" not in files or os.path.basename(directory) != "new":
             continue
         with open(os.path.join(directory, "benchmark.json")) as file:
@@ -53,7 +57,21 @@ def criterion_estimates(root):
         if not elements:
             continue
         function, _, implementation = benchmark["function_id"].rpartition("/")
-        estimates[(benchmark["group_id"], function, implementation)] = fastest / elements
+        key = (benchmark["group_id"], function, implementation)
+        estimates[key] = min(fastest / elements, estimates.get(key, float("inf")))
+    return estimates
+
+
+def peer_estimates(paths):
+    """{group: {kernel: {peer: ns per element}}}: the fastest over every file (the rounds)."""
+    estimates = {}
+    for path in paths:
+        with open(path) as file:
+            for group, kernels in json.load(file)["results"].items():
+                for kernel, peers in kernels.items():
+                    for peer, value in peers.items():
+                        slot = estimates.setdefault(group, {}).setdefault(kernel, {})
+                        slot[peer] = min(value, slot.get(peer, float("inf")))
     return estimates
 
 
@@ -83,12 +101,12 @@ def machine():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--criterion", default="target/criterion")
-    parser.add_argument("--peers", default="target/peers.json")
+    parser.add_argument("--criterion", nargs="+", default=["target/criterion"], help="criterion's output, one per round")
+    parser.add_argument("--peers", nargs="+", default=["target/peers.json"], help="peers.py's JSON, one per round")
     arguments = parser.parse_args()
     ours = criterion_estimates(arguments.criterion)
-    with open(arguments.peers) as file:
-        peers = json.load(file)["results"]
+    peers = peer_estimates(arguments.peers)
+    rounds = max(len(arguments.criterion), len(arguments.peers))
     targets = []
     lines = [
         "# Performance",
@@ -97,17 +115,24 @@ def main():
         "(`benches/hand/`), and beside PyTorch, JAX and NumPy (`benches/peers/peers.py`) on the same inputs,",
         "in nanoseconds per element, one core, one thread: the fastest of repeated samples on both sides",
         "(on a shared machine interference only ever adds time; criterion's samples are a few calls each at",
-        "1M elements, peers.py's single calls). Only ratios within one run mean anything:",
-        "the machine is shared and its figures move by up to 1.5x between runs.",
+        "1M elements, peers.py's single calls), "
+        + (
+            f"over {rounds} rounds that each run texgrad's benches and then the peers, minutes apart, so that a "
+            "spell of interference during one window does not decide a row."
+            if rounds > 1
+            else "from one round."
+        ),
+        "Only ratios within one run mean anything: the machine is shared and its figures move by up to 1.5x",
+        "between runs.",
         "",
         f"Run of {datetime.date.today().isoformat()} on {machine()}. Reproduce with:",
         "",
         "```sh",
-        "cargo bench --bench kernels && cargo bench --bench scalar",
-        "python3 -m venv peers && peers/bin/pip install -r benches/peers/requirements.txt",
-        "taskset -c 1 peers/bin/python benches/peers/peers.py --json target/peers.json",
-        "python3 benches/report.py > docs/performance.md",
+        "benches/run.sh > docs/performance.md   # ROUNDS=2; PEERS_PYTHON=... or it makes a venv in ./peers",
         "```",
+        "",
+        "which runs, in each round, `cargo bench` of `kernels`, `scalar` and (with `--features candle`)",
+        "`candle`, then `benches/peers/peers.py` pinned to one core, and ends with `benches/report.py`.",
         "",
         "texgrad's kernels run at the level the dispatcher picks (`texgrad::dispatch`); PyTorch runs its",
         "forward and backward ops (autograd where it composes the function), JAX `jit(vmap(value_and_grad))`",
