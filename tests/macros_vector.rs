@@ -23,6 +23,9 @@ define_loss! {
     /// Not in the catalog: cross-entropy averaged over the rows of a batch (two indices).
     pub fn batch_cross_entropy(y_hat, y) = r"-\frac{1}{m}\sum_{k=1}^{m}\sum_{i=1}^{n} y_{k,i}\log(\hat{y}_{k,i})";
 
+    /// A parameter whose name the generated loops could use for themselves (`\text{head}`).
+    pub fn weighted_mse(y_hat, y; head = 2.0) = r"\frac{\text{head}}{n}\sum_{i=1}^{n} (y_i - \hat{y}_i)^2";
+
     /// Cross-entropy on logits, fused.
     pub fn cross_entropy_logits(z, y) = r"-\sum_i y_i \log \frac{e^{z_i}}{\sum_j e^{z_j}}";
 }
@@ -154,4 +157,16 @@ fn values_do_not_depend_on_where_the_output_starts() {
     }
     each_offset::<f32>(|value| value as f32);
     each_offset::<f64>(|value| value);
+}
+
+/// The generated loops' own names do not shadow a user's parameter: `head` here, the name the
+/// store loops' cache-line split would take without its prefix (it would not compile).
+#[test]
+fn parameters_keep_names_the_loops_use() {
+    let (y_hat, y) = ([0.5f64, -1.0, 2.0], [0.0, 1.0, 1.5]);
+    let mut gradient = [0.0; 3];
+    WeightedMse { head: 3.0 }.gradient(&y_hat, &y, &mut gradient);
+    for i in 0..3 {
+        close(gradient[i], 3.0 * 2.0 * (y_hat[i] - y[i]) / 3.0, 1e-15, "weighted MSE gradient");
+    }
 }

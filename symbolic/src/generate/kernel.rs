@@ -232,9 +232,9 @@ pub fn store_loop(free: &[char], rank: usize, result: &TokenStream, out: &Ident,
         ([index], 1) => {
             let variable = crate::emit::index_variable(*index);
             quote! {
-                let head = #runtime::kernels::aligned_head(&#out[..]);
-                for #variable in 0..head { #out[#variable] = #result; }
-                for #variable in head..n { #out[#variable] = #result; }
+                let __head = #runtime::kernels::aligned_head(&#out[..]);
+                for #variable in 0..__head { #out[#variable] = #result; }
+                for #variable in __head..n { #out[#variable] = #result; }
             }
         }
         ([row, column], 2) => {
