@@ -45,20 +45,21 @@ def criterion_estimates(roots):
     (each the mean of a few calls) over every root, as peers.py takes the fastest of its runs: on
     a shared machine, interference only ever adds time."""
     estimates = {}
-    for directory, files in ((directory, files) for root in roots for directory, _, files in os.walk(root)):
-        if "benchmark.json" not in files or os.path.basename(directory) != "new":
-            continue
-        with open(os.path.join(directory, "benchmark.json")) as file:
-            benchmark = json.load(file)
-        with open(os.path.join(directory, "sample.json")) as file:
-            sample = json.load(file)
-        fastest = min(time / iterations for time, iterations in zip(sample["times"], sample["iters"]))
-        elements = (benchmark.get("throughput") or {}).get("Elements")
-        if not elements:
-            continue
-        function, _, implementation = benchmark["function_id"].rpartition("/")
-        key = (benchmark["group_id"], function, implementation)
-        estimates[key] = min(fastest / elements, estimates.get(key, float("inf")))
+    for root in roots:
+        for directory, _, files in os.walk(root):
+            if "benchmark.json" not in files or os.path.basename(directory) != "new":
+                continue
+            with open(os.path.join(directory, "benchmark.json")) as file:
+                benchmark = json.load(file)
+            with open(os.path.join(directory, "sample.json")) as file:
+                sample = json.load(file)
+            fastest = min(time / iterations for time, iterations in zip(sample["times"], sample["iters"]))
+            elements = (benchmark.get("throughput") or {}).get("Elements")
+            if not elements:
+                continue
+            function, _, implementation = benchmark["function_id"].rpartition("/")
+            key = (benchmark["group_id"], function, implementation)
+            estimates[key] = min(fastest / elements, estimates.get(key, float("inf")))
     return estimates
 
 
@@ -128,7 +129,7 @@ def main():
         f"Run of {datetime.date.today().isoformat()} on {machine()}. Reproduce with:",
         "",
         "```sh",
-        "benches/run.sh > docs/performance.md   # ROUNDS=2; PEERS_PYTHON=... or it makes a venv in ./peers",
+        f"ROUNDS={rounds} benches/run.sh > docs/performance.md   # PEERS_PYTHON=... or it makes a venv in ./peers",
         "```",
         "",
         "which runs, in each round, `cargo bench` of `kernels`, `scalar` and (with `--features candle`)",
