@@ -45,9 +45,11 @@ pub fn exp<F: Float, A: Arch>(x: F) -> F {
 }
 
 /// [`exp`] of an `x` that is not positive (or NaN) by construction (`e^{-|u|}`, from which the
-/// logistic family and tanh are computed): the same values without the upper clamp.
+/// logistic family and tanh are computed; `e^{u_i - max_j u_j}` in the softmax rows): the same
+/// values without the upper clamp. A positive `x` is a caller's bug: debug builds assert, and
+/// release builds return a wrong value (from `e^x`'s scaling by `2^k` with `k` out of range).
 #[inline(always)]
-pub(crate) fn exp_non_positive<F: Float, A: Arch>(x: F) -> F {
+pub fn exp_non_positive<F: Float, A: Arch>(x: F) -> F {
     if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
         return x.library_exp();
     }

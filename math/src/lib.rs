@@ -44,7 +44,7 @@ pub use float::Float;
 pub use erf::{
     ErfApproximation, erf, erf_given_gaussian, erfc, erfc_given_gaussian, erfc_scaled, phi, phi_given_gaussian,
 };
-pub use exp::{exp, exp_and_exp_m1, exp_m1, exp_scaled_square, exp_times_pow2};
+pub use exp::{exp, exp_and_exp_m1, exp_m1, exp_non_positive, exp_scaled_square, exp_times_pow2};
 pub use log::{ln, ln_1p, xlogy};
 pub use logistic::{
     cosh, logistic_parts, sigmoid, sigmoid_derivative, sigmoid_derivative_from_parts, sigmoid_from_parts, sinh,

@@ -409,7 +409,8 @@ pub fn log_sum_exp<F: Float, A: Arch>(length: usize, exponent: impl Fn(usize) ->
     let total = sum::<F, A>(
         length,
         #[inline(always)]
-        |index| math::exp::<F, A>(exponent(index) - largest),
+        // `u_i - max ≤ 0` (or NaN): the exponential without its upper clamp.
+        |index| math::exp_non_positive::<F, A>(exponent(index) - largest),
     );
     (largest, math::ln::<F, A>(total))
 }
@@ -441,7 +442,8 @@ pub fn sum_of_slice<F: Float, A: Arch>(values: &[F]) -> F {
 fn shifted_exponentials<F: Float, A: Arch>(out: &mut [F], exponent: &impl Fn(usize) -> F) -> F {
     let largest = maximum::<F, A>(out.len(), exponent);
     for (index, slot) in out.iter_mut().enumerate() {
-        *slot = math::exp::<F, A>(exponent(index) - largest);
+        // `u_i - max ≤ 0` (or NaN, from a NaN `u_i` or an infinite maximum).
+        *slot = math::exp_non_positive::<F, A>(exponent(index) - largest);
     }
     largest
 }
@@ -513,20 +515,23 @@ fn shifted_exponentials_of_elements<F: Float, A: Arch>(
     let mut out_chunks = out.chunks_exact_mut(LANES);
     let z_chunks = z.chunks_exact(LANES);
     let z_tail = z_chunks.remainder();
+    // `u_i - max ≤ 0` for every element (`largest` is finite here, and the maximum of the same
+    // `u_i`; a NaN `u_i` gives NaN): the exponential without its upper clamp.
     for (out, z) in (&mut out_chunks).zip(z_chunks) {
         for ((out, &z), lane) in out.iter_mut().zip(z).zip(partial.iter_mut()) {
-            let value = math::exp::<F, A>(exponent(z) - largest);
+            let value = math::exp_non_positive::<F, A>(exponent(z) - largest);
             *out = value;
             *lane += value;
         }
     }
     let out_tail = out_chunks.into_remainder();
-    if !out_tail.is_empty() {
-        // The padding's exponentials are computed and dropped.
-        let mut block = [F::zero(); LANES];
+    if let Some(&first) = z_tail.first() {
+        // The padding's exponentials are computed and dropped; it repeats a row element, whose
+        // `u - max` is not positive either (0 could be above the row's maximum).
+        let mut block = [first; LANES];
         block[..z_tail.len()].copy_from_slice(z_tail);
         for value in &mut block {
-            *value = math::exp::<F, A>(exponent(*value) - largest);
+            *value = math::exp_non_positive::<F, A>(exponent(*value) - largest);
         }
         for ((out, &value), lane) in out_tail.iter_mut().zip(&block).zip(partial.iter_mut()) {
             *out = value;
@@ -695,7 +700,9 @@ mod tests {
     /// The element-wise rows (loops over the slices, the exponentials' sum taken as they are
     /// written, the last partial chunk through a padded block) give bit for bit what the index
     /// rows give: the same lanes add the same exponentials in the same order. Every tail length
-    /// around the lane width, infinite and NaN elements, a temperature, both types, every level.
+    /// around the lane width, infinite and NaN elements, rows wholly below zero (whose padding
+    /// must not give a positive `u - max`, which the exponential's debug assertion catches), a
+    /// temperature, both types, every level.
     #[test]
     fn element_rows_equal_index_rows_bit_for_bit() {
         fn check<F: Float + core::fmt::Debug, A: Arch>(row: &[F]) {
@@ -717,6 +724,8 @@ mod tests {
             for length in (0..=70).chain([511, 1000, 1025]) {
                 let row: Vec<F> = (0..length).map(|i| F::from_f64(((i * 37 % 101) as f64 - 50.0) * 0.37)).collect();
                 check::<F, A>(&row);
+                let below_zero: Vec<F> = row.iter().map(|&z| z - F::from_f64(100.0)).collect();
+                check::<F, A>(&below_zero);
                 for special in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1e30] {
                     let mut row = row.clone();
                     if let Some(last) = row.last_mut() {
