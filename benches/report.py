@@ -42,8 +42,9 @@ FUSED_TARGET = ["sigmoid", "tanh", "gelu"]
 
 def criterion_estimates(roots):
     """{(group, function, implementation): ns per element}: the fastest of criterion's samples
-    (each the mean of a few calls) over every root, as peers.py takes the fastest of its runs: on
-    a shared machine, interference only ever adds time."""
+    (one call each at 1M elements, the mean of thousands at 4K) over every root, as peers.py
+    takes the fastest of its single calls: on a shared machine, interference only ever adds
+    time."""
     estimates = {}
     for root in roots:
         for directory, _, files in os.walk(root):
@@ -114,9 +115,10 @@ def main():
         "",
         "Generated slice kernels and scalar functions beside the same functions written by hand over `std`",
         "(`benches/hand/`), and beside PyTorch, JAX and NumPy (`benches/peers/peers.py`) on the same inputs,",
-        "in nanoseconds per element, one core, one thread: the fastest of repeated samples on both sides",
-        "(on a shared machine interference only ever adds time; criterion's samples are a few calls each at",
-        "1M elements, peers.py's single calls), "
+        "in nanoseconds per element, one core, one thread: the fastest of repeated calls on both sides (on a",
+        "shared machine interference only ever adds time; at 1M elements each side's fastest single call, at",
+        "4K criterion's fastest mean of thousands of calls), on arrays that start on a cache line (as the",
+        "peers' arrays do), "
         + (
             f"over {rounds} rounds that each run texgrad's benches and then the peers, minutes apart, so that a "
             "spell of interference during one window does not decide a row."
