@@ -33,10 +33,11 @@ const STREAMING: usize = 1 << 20;
 const ROW: usize = 1000;
 
 /// A bench's array, starting on a cache line (64 bytes), as every array of the peers' does
-/// (PyTorch's, JAX's and NumPy's, at both sizes). A `Vec` starts wherever the allocator puts it: here the outputs of
-/// a forward with derivative came out at different offsets within a line (the heap, after the
-/// inputs' temporaries), so that one of the two streams of stores straddled lines whatever the
-/// kernel did, and f32 hardswish at 1M read 0.58 ns where it runs at 0.45 on aligned arrays.
+/// (PyTorch's, JAX's and NumPy's, at both sizes). A `Vec` starts wherever the allocator puts
+/// it: here the outputs of a forward with derivative came out at different offsets within a
+/// line (the heap, after the inputs' temporaries), so that one of the two streams of stores
+/// straddled lines whatever the kernel did, and f32 hardswish at 1M read 0.58 ns where it runs
+/// at 0.43 on aligned arrays.
 struct Aligned<F> {
     storage: Vec<F>,
     start: usize,
@@ -85,10 +86,12 @@ enum Side {
     Std,
 }
 
-/// Calls timed per kernel at 1M elements, one call per sample, on each side: as many of
-/// texgrad's as peers.py makes of a peer's in its second (a 1M call takes about a millisecond),
-/// fewer of the loops over `std`, which are 1 to 40 times slower and far from any target.
-const STREAMING_CALLS: [usize; 2] = [1000, 200];
+/// Calls timed per texgrad kernel at 1M elements, one call per sample: about as many as
+/// peers.py makes of a peer's in its second (a 1M call takes about half a millisecond).
+const TEXGRAD_CALLS: usize = 1000;
+/// Calls timed per loop over `std` at 1M elements: fewer, as most of them are several times
+/// slower (200 calls of the slowest take about 11 s).
+const STD_CALLS: usize = 200;
 
 /// Benchmarks `routine` as `name/texgrad` or `name/std`. At 1M elements every sample is one
 /// call, the statistic peers.py takes (the fastest single call): the fastest of samples of
@@ -101,8 +104,8 @@ fn bench(
     routine: impl FnMut(&mut Bencher<'_, WallTime>),
 ) {
     let (label, calls) = match side {
-        Side::Texgrad => ("texgrad", STREAMING_CALLS[0]),
-        Side::Std => ("std", STREAMING_CALLS[1]),
+        Side::Texgrad => ("texgrad", TEXGRAD_CALLS),
+        Side::Std => ("std", STD_CALLS),
     };
     if size == STREAMING {
         group.sample_size(calls);
