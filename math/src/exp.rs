@@ -37,11 +37,7 @@ fn reduce_clamped<F: Float, A: Arch>(x: F) -> (F, F, F) {
 /// results rounded once.
 #[inline(always)]
 pub fn exp<F: Float, A: Arch>(x: F) -> F {
-    if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
-        return x.library_exp();
-    }
-    let (p, _, t) = reduce::<F, A>(x);
-    (F::one() + p).scale_by_rounded(t)
+    exp_by::<F, A>(x, reduce::<F, A>)
 }
 
 /// [`exp`] of an `x` that is not positive (or NaN) by construction (`e^{-|u|}`, from which the
@@ -50,10 +46,17 @@ pub fn exp<F: Float, A: Arch>(x: F) -> F {
 /// release builds return a wrong value (from `e^x`'s scaling by `2^k` with `k` out of range).
 #[inline(always)]
 pub fn exp_non_positive<F: Float, A: Arch>(x: F) -> F {
+    exp_by::<F, A>(x, reduce_non_positive::<F, A>)
+}
+
+/// `e^x = 2^k (1 + p)` from `reduction` ([`reduce`] or [`reduce_non_positive`]), or the
+/// library's where the scalar level takes it for this type.
+#[inline(always)]
+fn exp_by<F: Float, A: Arch>(x: F, reduction: impl Fn(F) -> (F, F, F)) -> F {
     if A::ONE_AT_A_TIME && F::LIBRARY_ONE_AT_A_TIME {
         return x.library_exp();
     }
-    let (p, _, t) = reduce_non_positive::<F, A>(x);
+    let (p, _, t) = reduction(x);
     (F::one() + p).scale_by_rounded(t)
 }
 

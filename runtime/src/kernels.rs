@@ -406,10 +406,10 @@ pub fn log_sum_exp<F: Float, A: Arch>(length: usize, exponent: impl Fn(usize) ->
     if largest == F::infinity() || largest == -F::infinity() {
         return (largest, F::zero());
     }
+    // `u_i - max ≤ 0` (or NaN): the exponential without its upper clamp.
     let total = sum::<F, A>(
         length,
         #[inline(always)]
-        // `u_i - max ≤ 0` (or NaN): the exponential without its upper clamp.
         |index| math::exp_non_positive::<F, A>(exponent(index) - largest),
     );
     (largest, math::ln::<F, A>(total))
