@@ -70,6 +70,30 @@ fn long_flat_formulas_below_the_depth_limit_parse() {
     assert!(parse(&formula).is_ok());
 }
 
+/// A chain of sums or products is flat as written: its length is not nesting. The parser, the
+/// engine (lowering, the derivative, the value as written and as computed, printing) and
+/// dropping the tree all take ten thousand terms on these 2 MiB stacks.
+#[test]
+fn flat_chains_of_thousands_of_terms_are_not_nesting() {
+    use texgrad::symbolic::{Bindings, Expression};
+    for terms in [MAX_DEPTH + 1, 10_000] {
+        for (formula, value, slope) in [
+            (format!("x{}", " + x".repeat(terms - 1)), terms as f64, terms as f64),
+            (format!("1{}", " - x".repeat(terms - 1)), 1.0 - (terms - 1) as f64, -((terms - 1) as f64)),
+            (format!("x{}", r" \cdot 1".repeat(terms - 1)), 1.0, 1.0),
+        ] {
+            let parsed = parse(&formula).unwrap_or_else(|error| panic!("{terms} terms: {}", error.message));
+            assert!(!texgrad::grammar::print::latex(parsed.body()).is_empty());
+            let expression = Expression::parse(&formula).unwrap();
+            let at_one = Bindings::default().scalar("x", 1.0);
+            assert_eq!(expression.evaluate(&at_one).unwrap(), value);
+            assert_eq!(expression.derivative("x").unwrap().evaluate(&at_one).unwrap(), slope);
+        }
+    }
+    // Nesting is still nesting: 257 signs in a row are refused.
+    assert_too_deep(&format!("{}x", "-".repeat(MAX_DEPTH + 1)));
+}
+
 #[test]
 fn pathological_backtracking_ends_with_a_value() {
     // Each of these makes a backtracking parser retry nested alternatives; they must end with a

@@ -581,3 +581,120 @@ fn notes_regenerates_the_study_notes_corrected() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).starts_with("error: cannot write into"), "{}", text(&output.stderr));
 }
+
+/// The reported silent wrong values, row by row: each is now the right value or an error that
+/// says why (the references: mpmath at 50 digits, or the closed forms in the comments).
+#[test]
+fn no_silent_wrong_values() {
+    let within = |got: f64, expected: f64, relative: f64| (got - expected).abs() <= relative * expected.abs();
+    // Undefined stays undefined: NaN where the formula has no value, an error where it has none
+    // anywhere.
+    assert!(eval(&[r"0 \cdot \frac{1}{x}", "--at", "x=0"])[0].is_nan());
+    assert_eq!(eval(&[r"0 \cdot \frac{1}{x}", "--at", "x=2"]), [0.0]);
+    assert!(eval(&[r"\frac{x}{x}", "--at", "x=0"])[0].is_nan());
+    assert!(eval(&[r"\sqrt{x}^2", "--at", "x=-1"])[0].is_nan());
+    for (formula, message) in [
+        (r"\frac{0}{0}", "`0/0` has no value"),
+        (r"\frac{x-x}{x-x}", "`0/0` has no value"),
+        (r"\frac{x}{1-1}", "a division by zero"),
+        ("1e400 x", "beyond the range of f64"),
+        ("1e-400 + x", "rounds to 0 in f64"),
+    ] {
+        for command in [&["eval", formula, "--at", "x=1"][..], &["diff", formula]] {
+            let output = texgrad(command);
+            assert_eq!(output.status.code(), Some(2), "{command:?}: {}", text(&output.stdout));
+            let stderr = text(&output.stderr);
+            assert!(stderr.contains(message) && stderr.contains('^'), "{command:?}: {stderr}");
+        }
+    }
+    // Square roots of sums of squares: conjugates where they cancel, scaled where x^2 overflows.
+    let squareplus = r"\frac{x + \sqrt{x^2 + b}}{2}";
+    for (x, expected) in [("-1e8", 1e-8), ("-1e10", 1e-10), ("-1e160", 1e-160), ("1e160", 1e160)] {
+        let value = eval(&[squareplus, "--at", "b=4", "--at", &format!("x={x}")])[0];
+        assert!(within(value, expected, 1e-15), "squareplus at {x}: {value}");
+    }
+    let value = eval(&[squareplus, "--derivative", "x", "--at", "b=4", "--at", "x=-1e8"])[0];
+    assert!(within(value, 1e-16, 1e-15), "squareplus' at -1e8: {value}");
+    let value = eval(&[r"\sqrt{x^2 + 1} - x", "--at", "x=1e8"])[0];
+    assert!(within(value, 5e-9, 1e-15), "{value}");
+    let bent = r"\frac{\sqrt{x^2+1}-1}{2} + x";
+    // bent(x) = x + x^2/4 - x^4/16 + ...
+    assert_eq!(eval(&[bent, "--at", "x=1e-20"]), [1e-20]);
+    let value = eval(&[bent, "--at", "x=-1e-8"])[0];
+    assert!(within(value, -1e-8 + 0.25e-16, 1e-15), "{value}");
+    let value = eval(&[bent, "--at", "x=1e200"])[0];
+    assert!(within(value, 1.5e200, 1e-15), "{value}");
+    assert_eq!(eval(&[r"\frac{x}{\sqrt{1 + x^2}}", "--at", "x=1e200"]), [1.0]);
+    // 1 - cos x over x^2 is 1/2 near 0: finite, where as written it is 0/0.
+    let value = eval(&[r"\frac{1 - \cos x}{x^2}", "--at", "x=1e-200"])[0];
+    assert!(within(value, 0.5, 1e-15), "{value}");
+    // ln cosh r = r^2/2 for small residuals: the loss's mean at (1e-8, 1e-8) is 5e-17.
+    let value = eval(&["log_cosh", "--at", "y_hat=1e-8,1e-8", "--at", "y=0,0"])[0];
+    assert!(within(value, 5e-17, 1e-15), "{value}");
+}
+
+#[test]
+fn printers_write_what_they_mean() {
+    let output = texgrad(&["diff", r"\sqrt[3]{x}", "--format", "text"]);
+    assert_eq!(text(&output.stdout), "1 / (3 * x^(2/3))\n");
+    let output = texgrad(&["diff", "x^{5/2}", "--format", "text"]);
+    assert_eq!(text(&output.stdout), "5 * x^(3/2) / 2\n");
+    let output = texgrad(&["accuracy", r"\frac{1 - \cos x}{x^2}"]);
+    let report = text(&output.stdout);
+    assert!(report.contains(r"\sin^{2}\left(\frac{x}{2}\right)"), "{report}");
+    assert!(!report.contains(r"\left^"), "{report}");
+}
+
+#[test]
+fn analyze_never_prints_a_sampled_bound_as_a_limit() {
+    let row = |formula: &str, name: &str| -> String {
+        let output = texgrad(&["analyze", formula, "--format", "json"]);
+        assert!(output.status.success(), "{formula}: {}", text(&output.stderr));
+        let json: serde_json::Value = serde_json::from_str(&text(&output.stdout)).expect("json");
+        json[name]["value"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(row(r"\ln x", "range"), "(-∞, ∞)");
+    assert_eq!(row(r"\ln x", "monotone"), "increasing");
+    assert_eq!(row(r"\ln x", "defined"), "where x > 0");
+    assert_eq!(row(r"\sqrt[3]{x}", "range"), "[0, ∞)");
+    assert_eq!(row(r"x + \sin^2 x", "range"), "(-∞, ∞)");
+    assert_eq!(row(r"\arctan(\ln x)", "range"), "(-1.5708, 1.5708)");
+    assert_eq!(row(r"\frac{1}{x}", "monotone"), "neither");
+}
+
+#[test]
+fn flat_sums_are_not_nesting_and_bare_commands_are_refused() {
+    let sum = vec!["x"; 257].join(" + ");
+    assert_eq!(eval(&[&sum, "--at", "x=1"]), [257.0]);
+    for (formula, hint) in
+        [(r"frac{x}{2}", r"write \frac"), ("sin x", r"write \sin"), (r"x \cdot sqrt{x}", r"write \sqrt")]
+    {
+        let output = texgrad(&["diff", formula]);
+        assert_eq!(output.status.code(), Some(2), "{formula}: {}", text(&output.stdout));
+        assert!(text(&output.stderr).contains(hint), "{formula}: {}", text(&output.stderr));
+    }
+}
+
+#[test]
+fn catalog_names_work_as_formulas_in_every_command() {
+    assert_eq!(eval(&["gelu", "--at", "x=0"]), [0.0]);
+    let value = eval(&["GELU", "--at", "x=1"])[0];
+    assert!((value - 0.841_344_746_068_543).abs() < 1e-15, "{value}");
+    // The catalog's default parameters, which --at overrides.
+    assert_eq!(eval(&["elu", "--at", "x=-1"]), [(-1f64).exp_m1()]);
+    assert_eq!(eval(&["elu", "--at", "x=-1", "--at", "alpha=2"]), [2.0 * (-1f64).exp_m1()]);
+    assert_eq!(eval(&["mse", "--at", "y_hat=1,2", "--at", "y=0,0"]), [2.5]);
+    for command in [
+        &["diff", "softsign"][..],
+        &["analyze", "relu6"],
+        &["accuracy", "tanh"],
+        &["check", "sigmoid", "--derivative", r"f(x)(1 - f(x))"],
+    ] {
+        let output = texgrad(command);
+        assert!(output.status.success(), "{command:?}: {}", text(&output.stderr));
+    }
+    // A loss cannot be called inside a formula: the error says what it is.
+    let output = texgrad(&["eval", r"\operatorname{log\_cosh}(x)", "--at", "x=1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("`log_cosh` is the catalog's loss over vectors"), "{}", text(&output.stderr));
+}

@@ -85,9 +85,15 @@ impl Expr {
         Expr { kind, span: Span::default() }
     }
 
-    /// The depth of the tree: 1 for a leaf.
+    /// The depth of the tree as the parser limits it ([`crate::limits::MAX_DEPTH`]): 1 for a
+    /// leaf, and a link of a chain of sums or products adds no level to its left operand.
     pub fn depth(&self) -> usize {
-        1 + self.children().map(Expr::depth).max().unwrap_or(0)
+        crate::limits::deep(|| match &self.kind {
+            ExprKind::Binary { op, lhs, rhs } if matches!(&lhs.kind, ExprKind::Binary { op: previous, .. } if previous.is_additive() == op.is_additive()) => {
+                lhs.depth().max(rhs.depth() + 1)
+            }
+            _ => 1 + self.children().map(Expr::depth).max().unwrap_or(0),
+        })
     }
 
     /// The direct sub-expressions, in written order.
@@ -115,6 +121,10 @@ impl Expr {
     }
 
     fn collect_free_indices(&self, bound: &mut Vec<char>, free: &mut Vec<char>) {
+        crate::limits::deep(|| self.collect_free_indices_here(bound, free));
+    }
+
+    fn collect_free_indices_here(&self, bound: &mut Vec<char>, free: &mut Vec<char>) {
         match &self.kind {
             ExprKind::Variable(variable) => {
                 for index in &variable.indices {
@@ -244,6 +254,13 @@ pub enum BinaryOp {
     Multiply,
     /// `\frac`, `/`.
     Divide,
+}
+
+impl BinaryOp {
+    /// `+` and `-`, whose chains are sums; the others' are products.
+    pub fn is_additive(self) -> bool {
+        matches!(self, BinaryOp::Add | BinaryOp::Subtract)
+    }
 }
 
 /// The built-in functions of SPEC section 2; their spellings live in [`crate::names::FUNCTIONS`].

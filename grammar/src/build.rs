@@ -33,6 +33,10 @@ pub struct Context {
     pub declared: Option<Vec<String>>,
     /// Definitions that formulas may call by name (`\operatorname{gelu}(a)`), lower case.
     pub functions: Vec<String>,
+    /// Definitions known by name that a formula cannot call (the catalog's losses and vector
+    /// activations, which take vectors), lower case, with what each is: a call to one says so
+    /// rather than "unknown function".
+    pub not_callable: Vec<(String, String)>,
 }
 
 impl Context {
@@ -41,12 +45,25 @@ impl Context {
         Context {
             declared: Some(names.into_iter().map(|name| name.as_ref().to_owned()).collect()),
             functions: Vec::new(),
+            not_callable: Vec::new(),
         }
     }
 
     /// The same context, also able to call these definitions by name.
     pub fn with_functions<S: AsRef<str>>(mut self, functions: impl IntoIterator<Item = S>) -> Self {
         self.functions.extend(functions.into_iter().map(|name| name.as_ref().to_ascii_lowercase()));
+        self
+    }
+
+    /// The same context knowing these definitions by name as not callable in a formula, each
+    /// with what it is (`("mse", "loss over vectors")`).
+    pub fn with_not_callable<S: AsRef<str>, W: AsRef<str>>(
+        mut self,
+        definitions: impl IntoIterator<Item = (S, W)>,
+    ) -> Self {
+        self.not_callable.extend(
+            definitions.into_iter().map(|(name, what)| (name.as_ref().to_ascii_lowercase(), what.as_ref().to_owned())),
+        );
         self
     }
 
@@ -86,7 +103,57 @@ pub fn parse_formula(formula: &str, context: &Context) -> Result<Formula, ParseE
     let Some(root) = pairs.next() else {
         return Err(ParseError::new(ErrorKind::Syntax, Span::new(0, formula.len()), "empty formula"));
     };
-    Builder { context, formula, depth: Cell::new(0) }.formula(root)
+    let parsed = Builder { context, formula, depth: Cell::new(0) }.formula(root)?;
+    match bare_command(formula) {
+        Some(error) => Err(error),
+        None => Ok(parsed),
+    }
+}
+
+/// A command of three letters or more written without its backslash, outside words and
+/// subscripts (`frac{x}{2}` is the product `f r a c x 2`, `sin x` the product `s i n x`): what
+/// its author meant is never that product.
+fn bare_command(formula: &str) -> Option<ParseError> {
+    let bytes = formula.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        let start = index;
+        let letters = bytes[index..].iter().take_while(|byte| byte.is_ascii_alphabetic()).count();
+        if letters == 0 {
+            index += formula[index..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
+        index += letters;
+        let word = &formula[start..index];
+        let escaped = start > 0 && bytes[start - 1] == b'\\';
+        let subscript = formula[..start].trim_end().ends_with('_') || formula[..start].trim_end().ends_with("_{");
+        if escaped {
+            // A word's argument is a word, not letters (`\text{scale}`, `\operatorname{gelu}`,
+            // `\begin{cases}`): skip it.
+            if matches!(word, "text" | "textrm" | "mathrm" | "operatorname" | "begin" | "end") {
+                let rest = &formula[index..];
+                let open = rest.len() - rest.trim_start().len();
+                if rest.trim_start().starts_with('{') {
+                    index += open + rest[open..].find('}').map_or(rest.len() - open, |close| close + 1);
+                }
+            }
+            continue;
+        }
+        if word.len() >= 3 && !subscript && crate::names::known_commands().any(|command| command == word) {
+            return Some(
+                ParseError::new(
+                    ErrorKind::BareCommand,
+                    Span::new(start, index),
+                    format!(
+                        "`{word}` without its backslash is the product of the letters {}",
+                        word.chars().map(String::from).collect::<Vec<_>>().join(" ")
+                    ),
+                )
+                .with_hint(format!(r"write \{word}")),
+            );
+        }
+    }
+    None
 }
 
 /// How an operand was written, for the refusals that depend on it.
@@ -340,7 +407,12 @@ impl Builder<'_> {
             }
             rule => return Err(ParseError::new(ErrorKind::Syntax, span, format!("unexpected {}", describe(rule)))),
         };
-        let depth = lhs.depth.max(rhs.depth);
+        // A link of a chain (`a + b` + c, `a b` c) adds no level: the chain is flat as written.
+        let depth = if continues_chain(&lhs.expr, binary) {
+            lhs.depth.saturating_sub(1).max(rhs.depth)
+        } else {
+            lhs.depth.max(rhs.depth)
+        };
         node(ExprKind::Binary { op: binary, lhs: Box::new(lhs.expr), rhs: Box::new(rhs.expr) }, span, depth, shape)
     }
 
@@ -874,6 +946,15 @@ impl Builder<'_> {
 }
 
 fn unknown_function(word: &str, span: Span, context: &Context) -> ParseError {
+    let lower = word.to_ascii_lowercase();
+    if let Some((name, what)) = context.not_callable.iter().find(|(name, _)| *name == lower) {
+        return ParseError::new(
+            ErrorKind::UnknownFunction,
+            span,
+            format!("`{name}` is the catalog's {what}: it takes vectors, and a formula cannot call it"),
+        )
+        .with_hint(format!("evaluate it on its own (texgrad eval {name} --at NAME=1,2,3 ...), or write its formula"));
+    }
     let words = names::FUNCTIONS.iter().flat_map(|info| info.words.iter().copied());
     let candidates = words.chain(context.functions.iter().map(String::as_str));
     let error = ParseError::new(ErrorKind::UnknownFunction, span, format!("unknown function `{word}`"));
@@ -918,6 +999,12 @@ fn partial_sum(span: Span, index: char, upper: &Expr) -> ParseError {
         )
     };
     ParseError::new(ErrorKind::PartialSum, span, "a sum over part of the index range").with_hint(hint)
+}
+
+/// Whether `lhs op ..` continues a chain that `lhs` is a link of: sums and differences, or
+/// products and quotients (see [`MAX_DEPTH`]).
+fn continues_chain(lhs: &Expr, op: BinaryOp) -> bool {
+    matches!(&lhs.kind, ExprKind::Binary { op: previous, .. } if previous.is_additive() == op.is_additive())
 }
 
 fn longest_prefix_run(pairs: Pairs<'_, Rule>) -> usize {

@@ -45,6 +45,9 @@ pub enum ErrorKind {
     LogarithmBase,
     /// A head whose arguments are not names (`f(2) =`).
     BadHead,
+    /// A command written without its backslash (`frac{x}{2}`, `sqrt x`): as written it is a
+    /// product of letters.
+    BareCommand,
     /// Nesting deeper than the documented limits.
     TooDeep,
     /// A formula too long, or too ambiguous for the parser's backtracking, to parse within the

@@ -8,8 +8,18 @@ use crate::error::{ErrorKind, ParseError};
 /// Deepest nesting of brackets, braces and environments (`(`, `[`, `{`, `\{`, `\begin`).
 pub const MAX_NESTING: usize = 64;
 
-/// Deepest expression tree, counting every operator and function as a level (`-x` is 2).
+/// Deepest expression tree, counting every operator and function as a level (`-x` is 2), but not
+/// the links of a chain of sums or of products (`x + x + ... + x` is 2 levels however long):
+/// such a chain is flat as written, and every pass over the tree that follows it down its left
+/// spine grows the stack as it goes ([`deep`]).
 pub const MAX_DEPTH: usize = 256;
+
+/// `recurse()`, with the stack grown first where little of it is left: for passes that recurse
+/// down the tree, whose depth along a long flat chain (`x + x + ...` of ten thousand terms) is
+/// its length.
+pub fn deep<R>(recurse: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, recurse)
+}
 
 /// Most `|` bars in one formula: their nesting cannot be seen before parsing, so their number
 /// bounds it.

@@ -140,6 +140,10 @@ pub fn latex(expr: &Expr) -> String {
 }
 
 fn print(expr: &Expr) -> Printed {
+    crate::limits::deep(|| print_here(expr))
+}
+
+fn print_here(expr: &Expr) -> Printed {
     match &expr.kind {
         ExprKind::Number(number) => Printed::atom(number.text.clone(), Start::Digit, false),
         // A letter like any other before a bracket: `e (1 + x)` is read as `e` applied to it.
@@ -300,7 +304,7 @@ fn product(lhs: Printed, rhs: Printed) -> Printed {
 }
 
 fn contains_abs(expr: &Expr) -> bool {
-    matches!(expr.kind, ExprKind::Abs(_)) || expr.children().any(contains_abs)
+    crate::limits::deep(|| matches!(expr.kind, ExprKind::Abs(_)) || expr.children().any(contains_abs))
 }
 
 /// `(a, b)`, or `\left(a, b\right)` around tall arguments, and whether they are tall.
@@ -412,6 +416,10 @@ pub fn sexpr(expr: &Expr) -> String {
 }
 
 fn write_sexpr(expr: &Expr, out: &mut String) {
+    crate::limits::deep(|| write_sexpr_here(expr, out));
+}
+
+fn write_sexpr_here(expr: &Expr, out: &mut String) {
     let list = |head: &str, children: &mut dyn Iterator<Item = &Expr>, out: &mut String| {
         out.push('(');
         out.push_str(head);

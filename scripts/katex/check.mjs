@@ -3,20 +3,23 @@
 //   - every formula of `texgrad notes` (the definitions as written, as computed, every derivative,
 //     the original notes' claims), in `$$ .. $$` blocks and `` $`..`$ `` spans;
 //   - the canonical LaTeX `texgrad parse` prints for each definition's formula and for every
-//     formula of the parser's corpus (tests/corpus/accepted.txt).
+//     formula of the parser's corpus (tests/corpus/accepted.txt);
+//   - optionally, a file of formulas one to a line: what the printers write for random formulas
+//     (`tests/printed_latex.rs` writes target/katex-random.txt when the tests run).
 //
 // Usage (from the repository root; .ci/run does this):
 //   npm ci --prefix scripts/katex
 //   cargo build --release -p texgrad-cli && target/release/texgrad notes -o target/katex-notes
-//   node scripts/katex/check.mjs target/katex-notes target/release/texgrad tests/corpus/accepted.txt
+//   node scripts/katex/check.mjs target/katex-notes target/release/texgrad tests/corpus/accepted.txt \
+//     target/katex-random.txt
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import katex from "katex";
 
-const [notesDir, texgrad, corpus] = process.argv.slice(2);
+const [notesDir, texgrad, corpus, printed] = process.argv.slice(2);
 if (!notesDir || !texgrad || !corpus) {
-  console.error("usage: node check.mjs NOTES_DIR TEXGRAD_BINARY CORPUS_FILE");
+  console.error("usage: node check.mjs NOTES_DIR TEXGRAD_BINARY CORPUS_FILE [PRINTED_FORMULAS_FILE]");
   process.exit(2);
 }
 
@@ -64,10 +67,17 @@ const corpusFormulas = readFileSync(corpus, "utf8")
   .map((line) => line.slice(line.indexOf(" | ") + 3));
 for (const formula of corpusFormulas) renderCanonical(formula, "corpus");
 
+let fromPrinted = 0;
+if (printed) {
+  const lines = readFileSync(printed, "utf8").split("\n").filter((line) => line.trim());
+  lines.forEach((formula) => render(formula, printed));
+  fromPrinted = lines.length;
+}
+
 console.log(
   `KaTeX ${katex.version}: ${rendered} formulas rendered (${fromNotes} from the notes, ` +
     `${written.length + corpusFormulas.length - unparsed} printed by texgrad parse, ${unparsed} that name ` +
-    `another definition not parsed alone), ${failures.length} refused`,
+    `another definition not parsed alone, ${fromPrinted} printed for random formulas), ${failures.length} refused`,
 );
 if (failures.length > 0) {
   console.error(failures.join("\n"));

@@ -41,6 +41,11 @@ pub struct Bound {
     pub value: f64,
     /// Whether the function attains it.
     pub closed: bool,
+    /// Whether the function may go beyond it: the most extreme value that could be evaluated,
+    /// at the edge of the samples, in a tail whose limit is unknown (`\sin x + \arctan x`, whose
+    /// tails cannot be evaluated beyond `2^{60}`). Shown as `≤` or `≥` that value, never as a
+    /// limit.
+    pub at_least: bool,
 }
 
 /// Whether the function rises or falls, from the sign of its derivative.
@@ -90,8 +95,8 @@ pub struct Analysis {
     /// an enclosure of `f'` over the whole real line is `≥ 0` (rising) or `≤ 0` (falling), so
     /// that `f` is at least non-decreasing (non-increasing) everywhere, not only between samples.
     pub monotonicity_proved: bool,
-    /// `f` at -∞ and +∞ (the value at ∓10^300, and the next decade's to tell a limit from
-    /// growth; `None` where there is none).
+    /// `f` at -∞ and +∞: a limit, ±∞ for a tail that grows without bound, `None` where there is
+    /// neither or it cannot be told (see [`Tail`]).
     pub limits: (Option<f64>, Option<f64>),
     /// `f'` at -∞ and +∞, likewise.
     pub derivative_limits: (Option<f64>, Option<f64>),
@@ -106,6 +111,8 @@ pub struct Analysis {
     pub derivative_jumps: Vec<f64>,
     /// How the range, monotonicity, limits and zones are known ([`Certainty::Sampled`]).
     pub certainty: Certainty,
+    /// Where the function is defined, as text (`x > 0`); empty where it is defined everywhere.
+    pub domain: Vec<String>,
 }
 
 impl Analysis {
@@ -153,13 +160,16 @@ impl Analysis {
         if self.dead_zones_proved { "f' = 0 proved (interval arithmetic)" } else { "sampled" }
     }
 
-    /// The range as mathematics writes it: `(0, 1)`, `[0, ∞)`.
+    /// The range as mathematics writes it: `(0, 1)`, `[0, ∞)`; a bound the function may pass
+    /// ([`Bound::at_least`]) as `≤ -1e18` or `≥ 1e18`.
     pub fn range_text(&self) -> String {
         let (low, high) = self.range;
         format!(
-            "{}{}, {}{}",
+            "{}{}{}, {}{}{}",
             if low.closed { '[' } else { '(' },
+            if low.at_least { "≤ " } else { "" },
             display_number(low.value),
+            if high.at_least { "≥ " } else { "" },
             display_number(high.value),
             if high.closed { ']' } else { ')' }
         )
@@ -200,9 +210,15 @@ pub fn analyze(expression: &Expression, input: &str, bindings: &Bindings) -> Res
     if !expression.names().1.is_empty() || !expression.free_indices().is_empty() {
         return Err(EngineError::new("the analysis takes a scalar function of one input, not vectors"));
     }
-    let derivative = expression.derivative(input)?;
-    let (graph, root) = expression.graph();
-    let (derivative_graph, derivative_root) = derivative.graph();
+    // Evaluated on the formula's domain only: NaN where it is undefined (`\ln x` and its
+    // derivative `1/x` have no value for x ≤ 0), so that its character is read where it is
+    // defined.
+    let derivative = expression.derivative(input)?.on_domain();
+    let expression = &expression.on_domain();
+    let (graph, _) = expression.graph();
+    let root = expression.computed();
+    let (derivative_graph, _) = derivative.graph();
+    let derivative_root = derivative.computed();
     let value = Evaluate::new(graph, root, input, bindings);
     let slope = Evaluate::new(derivative_graph, derivative_root, input, bindings);
 
@@ -216,17 +232,11 @@ pub fn analyze(expression: &Expression, input: &str, bindings: &Bindings) -> Res
     if values.is_empty() {
         return Err(EngineError::new(format!("the function has no value at any sample of {input}")));
     }
-    let far = 1e300;
-    let limit = |evaluate: &Evaluate<'_>, sign: f64| -> Option<f64> {
-        // The value at 10^300 and at 10^299: a limit if they agree, growth or oscillation if not.
-        let (outer, inner) = (evaluate.at(sign * far)?, evaluate.at(sign * far / 10.0)?);
-        let settled = outer.is_infinite() && outer == inner
-            || (outer - inner).abs() <= 1e-9 * outer.abs().max(inner.abs()).max(1e-300);
-        settled.then_some(outer)
-    };
-    let limits = (limit(&value, -1.0), limit(&value, 1.0));
-    let derivative_limits = (limit(&slope, -1.0), limit(&slope, 1.0));
-    let range = range(&value, &values, limits);
+    let tails = (Tail::of(&value, -1.0, &samples), Tail::of(&value, 1.0, &samples));
+    let limits = (tails.0.limit(), tails.1.limit());
+    let derivative_limits = (Tail::of(&slope, -1.0, &samples).limit(), Tail::of(&slope, 1.0, &samples).limit());
+    let poles = poles(graph, root, input, bindings, &samples);
+    let range = range(&value, &values, tails, &approaches(&value, &poles));
     let enclosure = crate::interval::enclose(graph, root, input, bindings, Interval::REAL);
     // A sampled bound is proved when the enclosure, which holds every value, reaches no further
     // than a billionth beyond it.
@@ -239,7 +249,7 @@ pub fn analyze(expression: &Expression, input: &str, bindings: &Bindings) -> Res
     // The derivative's sign and its zero zones, proved where its enclosure allows.
     let slope_over =
         |domain: Interval| crate::interval::enclose(derivative_graph, derivative_root, input, bindings, domain);
-    let monotonicity = monotonicity(&slopes);
+    let monotonicity = monotonicity(&slopes, &values);
     let monotonicity_proved = slope_over(Interval::REAL).is_some_and(|slope| match monotonicity {
         Monotonicity::Increasing | Monotonicity::NonDecreasing => slope.low >= 0.0,
         Monotonicity::Decreasing | Monotonicity::NonIncreasing => slope.high <= 0.0,
@@ -264,6 +274,7 @@ pub fn analyze(expression: &Expression, input: &str, bindings: &Bindings) -> Res
         discontinuities: jumps(&value, &kinks),
         derivative_jumps: jumps(&slope, &kinks),
         certainty: Certainty::Sampled,
+        domain: expression.domain().iter().map(|&condition| crate::print::text(graph, condition)).collect(),
     })
 }
 
@@ -288,6 +299,207 @@ impl<'g> Evaluate<'g> {
     fn at(&self, x: f64) -> Option<f64> {
         self.precise(x).map(|value| value.to_f64())
     }
+
+    /// The value at an input beyond `f64`'s range.
+    fn far(&self, x: Precise) -> Option<Precise> {
+        self.exact.at_input(self.root, &self.bindings, &self.input, x).filter(|value| !value.is_nan())
+    }
+}
+
+/// How a function behaves as its input goes to -∞ or +∞, read from its values at `2^{2^{20}}`,
+/// `2^{2^{30}}` and `2^{2^{40}}` (256 bits with a 64-bit exponent reach that far), or, where it
+/// cannot be evaluated there (a trigonometric function beyond `2^{60}`), at the three outermost
+/// samples that have a value: a limit where the last two agree to 10^{-9}, or where the steps
+/// shrink at least a hundredfold (`\frac{1}{\ln x}`, extrapolated); unbounded where they do not
+/// shrink by half (`\ln x` at 10^{298}, 10^{299} and 10^{300} steps by `\ln 10` each time: no
+/// sampled value is its supremum).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tail {
+    /// The function tends to this value.
+    Limit(f64),
+    /// The function grows without bound: ±∞.
+    Unbounded(f64),
+    /// No limit could be told (an oscillation, or too few values).
+    Unknown,
+}
+
+impl Tail {
+    fn of(evaluate: &Evaluate<'_>, sign: f64, samples: &[f64]) -> Tail {
+        let far: Vec<Precise> = [20, 30, 40]
+            .iter()
+            .filter_map(|&k| {
+                let x = Precise::one().scale(1 << k);
+                evaluate.far(if sign < 0.0 { x.neg() } else { x })
+            })
+            .collect();
+        let sequence = if far.len() == 3 {
+            far
+        } else {
+            // Only a tail that reaches far: the decades from 10^{10} on (a domain that ends at
+            // `|x| = 1`, as `\sqrt{1 - x^2}`'s does, has no tail).
+            let mut tail: Vec<(f64, Precise)> = samples
+                .iter()
+                .filter(|&&x| x * sign >= 1e10)
+                .filter_map(|&x| Some((x.abs(), evaluate.precise(x)?)))
+                .collect();
+            tail.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let last = tail.split_off(tail.len().saturating_sub(3));
+            let consecutive = last.windows(2).all(|pair| (pair[1].0 / pair[0].0 - 10.0).abs() < 1e-6);
+            if !consecutive {
+                return Tail::Unknown;
+            }
+            last.into_iter().map(|(_, value)| value).collect()
+        };
+        let [first, second, third] = sequence[..] else { return Tail::Unknown };
+        Tail::from_sequence(first, second, third)
+    }
+
+    /// A tail's behaviour from three values further and further out.
+    fn from_sequence(first: Precise, second: Precise, third: Precise) -> Tail {
+        if !third.is_finite() {
+            return Tail::Unbounded(if third.is_negative() { f64::NEG_INFINITY } else { f64::INFINITY });
+        }
+        if !second.is_finite() || !first.is_finite() {
+            return Tail::Unknown;
+        }
+        let (step, last_step) = (second.sub(&first), third.sub(&second));
+        let scale = second.abs().to_f64().max(third.abs().to_f64());
+        if last_step.abs().to_f64() <= 1e-9 * scale || (scale == 0.0 && last_step.is_zero()) {
+            return Tail::Limit(third.to_f64());
+        }
+        if step.is_zero() || step.is_negative() != last_step.is_negative() {
+            return Tail::Unknown;
+        }
+        let ratio = last_step.div(&step).to_f64();
+        if ratio >= 0.5 {
+            return Tail::Unbounded(if last_step.is_negative() { f64::NEG_INFINITY } else { f64::INFINITY });
+        }
+        if ratio <= 0.01 {
+            // The steps shrink geometrically: what they add up to (Aitken's extrapolation).
+            return Tail::Limit(third.to_f64() + last_step.to_f64() * ratio / (1.0 - ratio));
+        }
+        Tail::Unknown
+    }
+
+    /// The limit, ±∞ for an unbounded tail.
+    fn limit(self) -> Option<f64> {
+        match self {
+            Tail::Limit(value) | Tail::Unbounded(value) => Some(value),
+            Tail::Unknown => None,
+        }
+    }
+}
+
+/// Where the function may have a pole or leave its domain: 0 (where `\ln x` and `\frac{1}{x}`
+/// go), and the zeros of the bases of negative powers and of the arguments of logarithms, found
+/// between samples where they change sign (`\frac{1}{\ln x}` at 1), to the last float.
+fn poles(graph: &Graph, root: Id, input: &str, bindings: &Bindings, samples: &[f64]) -> Vec<f64> {
+    let exact = Exact::new(graph);
+    let mut found = BTreeSet::from([0f64.to_bits()]);
+    let mut seen = vec![false; graph.len()];
+    let mut stack = vec![root];
+    // Each operand whose zeros are poles, and whether the zeros are those of its cosine
+    // (`\tan u` has its poles where `\cos u = 0`).
+    let mut operands: Vec<(Id, bool)> = Vec::new();
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        match graph.node(id) {
+            Node::Pow(base, exponent) if graph.rational(*exponent).is_some_and(|value| *value.numer() < 0) => {
+                operands.push((*base, false));
+            }
+            Node::Apply(Func::Ln, argument) => operands.push((*argument, false)),
+            Node::Apply(Func::Tan, argument) => operands.push((*argument, true)),
+            _ => {}
+        }
+        stack.extend(graph.children(id));
+    }
+    for (operand, cosine) in operands {
+        let at = |x: f64| -> Option<f64> {
+            let bindings = bindings.clone().scalar(input, x);
+            let value = exact.at(operand, &bindings, &HashMap::new()).ok().flatten()?;
+            let value = if cosine { crate::oracle::exact::apply(Func::Cos, &value)? } else { value };
+            Some(value.to_f64())
+        };
+        let signs: Vec<(f64, f64)> = samples.iter().filter_map(|&x| Some((x, at(x)?))).collect();
+        for pair in signs.windows(2) {
+            let ((mut low, low_value), (mut high, high_value)) = (pair[0], pair[1]);
+            if low_value == 0.0 {
+                found.insert(low.to_bits());
+                continue;
+            }
+            if high_value == 0.0 || !low_value.is_finite() || !high_value.is_finite() {
+                continue;
+            }
+            if (low_value < 0.0) == (high_value < 0.0) {
+                continue;
+            }
+            // Bisect to neighbouring floats.
+            for _ in 0..200 {
+                let middle = low + (high - low) / 2.0;
+                if middle <= low || middle >= high {
+                    break;
+                }
+                match at(middle) {
+                    Some(0.0) => {
+                        low = middle;
+                        high = middle;
+                        break;
+                    }
+                    Some(value) if (value < 0.0) == (low_value < 0.0) => low = middle,
+                    Some(_) => high = middle,
+                    None => break,
+                }
+            }
+            found.insert(if at(low).is_some_and(|value| value.abs() <= at(high).map_or(f64::INFINITY, f64::abs)) {
+                low.to_bits()
+            } else {
+                high.to_bits()
+            });
+        }
+    }
+    found.into_iter().map(f64::from_bits).collect()
+}
+
+/// The directions (±∞) the function leaves to as its input approaches a pole from either side:
+/// at 0, its values at `±2^{-2^{20}}`, `±2^{-2^{30}}`, `±2^{-2^{40}}` (beyond `f64`, where `\ln x`
+/// is still only -7.6e11 but plainly without bound); elsewhere at `2^{30}`, `2^{15}` and one float
+/// away, where a pole's values grow by a factor each time and a removable singularity's settle.
+fn approaches(evaluate: &Evaluate<'_>, poles: &[f64]) -> Vec<Tail> {
+    let mut found = Vec::new();
+    for &pole in poles {
+        for side in [-1.0f64, 1.0] {
+            let values: Vec<Precise> = if pole == 0.0 {
+                [20, 30, 40]
+                    .iter()
+                    .filter_map(|&k| {
+                        let x = Precise::one().scale(-(1i64 << k));
+                        evaluate.far(if side < 0.0 { x.neg() } else { x })
+                    })
+                    .collect()
+            } else {
+                [1u64 << 30, 1 << 15, 1]
+                    .iter()
+                    .filter_map(|&steps| {
+                        let mut x = pole;
+                        for _ in 0..steps.min(64) {
+                            x = if side < 0.0 { x.next_down() } else { x.next_up() };
+                        }
+                        // Beyond 64 floats, a relative step of that many units in the last place.
+                        if steps > 64 {
+                            x = pole + side * steps as f64 * (pole.abs() * f64::EPSILON);
+                        }
+                        evaluate.precise(x)
+                    })
+                    .collect()
+            };
+            if let [first, second, third] = values[..] {
+                found.push(Tail::from_sequence(first, second, third));
+            }
+        }
+    }
+    found
 }
 
 /// The inputs where the formula may have a kink or a jump: where an affine function of the
@@ -367,26 +579,60 @@ fn samples(kinks: &[f64]) -> Vec<f64> {
 /// The lowest and highest sampled values, compared to 256 bits: attained (closed) where a
 /// sample within [`ATTAINED_WITHIN`] reaches the extreme exactly, open where only the tails
 /// approach it (`\tanh` reaches 1 in 256 bits only at 10^300), unbounded where a tail grows
-/// without limit.
-fn range(evaluate: &Evaluate<'_>, values: &[(f64, Precise)], limits: (Option<f64>, Option<f64>)) -> (Bound, Bound) {
+/// without limit. An extreme at the outermost sample of a tail is no bound unless the tail has
+/// a limit: then the limit is (`\arctan \ln x` tends to `π/2`, well above its value at
+/// 10^{300}), and where the tail's limit is unknown the extreme is shown as what the function
+/// reaches at least ([`Bound::at_least`]).
+fn range(
+    evaluate: &Evaluate<'_>,
+    values: &[(f64, Precise)],
+    tails: (Tail, Tail),
+    approaches: &[Tail],
+) -> (Bound, Bound) {
+    let limits = (tails.0.limit(), tails.1.limit());
     let finite: Vec<&(f64, Precise)> = values.iter().filter(|(_, value)| value.is_finite()).collect();
     let bound = |lower: bool| -> Bound {
         let infinity = if lower { f64::NEG_INFINITY } else { f64::INFINITY };
         let beyond = |a: &Precise, b: &Precise| {
             a.compare(b).is_some_and(|order| if lower { order.is_lt() } else { order.is_gt() })
         };
-        let Some(extreme) = finite
-            .iter()
-            .map(|(_, value)| *value)
-            .reduce(|best, value| if beyond(&value, &best) { value } else { best })
+        let Some(&&(extreme_at, extreme)) =
+            finite.iter().reduce(|best, candidate| if beyond(&candidate.1, &best.1) { candidate } else { best })
         else {
-            return Bound { value: infinity, closed: false };
+            return Bound { value: infinity, closed: false, at_least: false };
         };
         let unbounded = [limits.0, limits.1].contains(&Some(infinity))
+            || approaches.contains(&Tail::Unbounded(infinity))
             || values.iter().any(|(_, value)| !value.is_finite() && value.is_negative() == lower)
             || extreme.to_f64().abs() > 1e200;
         if unbounded {
-            return Bound { value: infinity, closed: false };
+            return Bound { value: infinity, closed: false, at_least: false };
+        }
+        // A limit at a pole or at 0 beyond every sample (`\arctan \ln x` tends to -π/2 at 0) is
+        // the bound, open.
+        let approached = approaches
+            .iter()
+            .filter_map(|tail| match tail {
+                Tail::Limit(limit) => Some(Precise::from_f64(*limit)),
+                _ => None,
+            })
+            .filter(|limit| beyond(limit, &extreme))
+            .reduce(|best, limit| if beyond(&limit, &best) { limit } else { best });
+        if let Some(limit) = approached {
+            return Bound { value: limit.to_f64(), closed: false, at_least: false };
+        }
+        // The extreme at the edge of a tail's samples: the tail decides.
+        let outermost = extreme_at.abs() >= 1e10
+            && !finite.iter().any(|(x, _)| x.signum() == extreme_at.signum() && x.abs() > extreme_at.abs());
+        if outermost {
+            let tail = if extreme_at < 0.0 { tails.0 } else { tails.1 };
+            match tail {
+                Tail::Limit(limit) if beyond(&Precise::from_f64(limit), &extreme) => {
+                    return Bound { value: limit, closed: false, at_least: false };
+                }
+                Tail::Limit(_) => {}
+                _ => return Bound { value: extreme.to_f64(), closed: false, at_least: true },
+            }
         }
         let attained: Vec<usize> = (0..values.len())
             .filter(|&position| {
@@ -403,7 +649,7 @@ fn range(evaluate: &Evaluate<'_>, values: &[(f64, Precise)], limits: (Option<f64
             }
             _ => None,
         };
-        Bound { value: refined.unwrap_or(extreme).to_f64(), closed: !attained.is_empty() }
+        Bound { value: refined.unwrap_or(extreme).to_f64(), closed: !attained.is_empty(), at_least: false }
     };
     (bound(true), bound(false))
 }
@@ -443,9 +689,26 @@ fn sign(value: &Precise) -> i8 {
     }
 }
 
-fn monotonicity(slopes: &[(f64, Option<Precise>)]) -> Monotonicity {
+/// From the sign of `f'` at the samples, where the values agree: across a pole (`\tan x`,
+/// `\frac{1}{x}`) `f'` keeps its sign while `f` jumps back, and such a function is monotone on
+/// each interval of its domain but not on the whole of it.
+fn monotonicity(slopes: &[(f64, Option<Precise>)], values: &[(f64, Precise)]) -> Monotonicity {
     let signs: Vec<i8> = slopes.iter().filter_map(|(_, slope)| slope.as_ref()).map(sign).collect();
     let (positive, negative, zero) = (signs.contains(&1), signs.contains(&-1), signs.contains(&0));
+    let finite: Vec<&Precise> = values.iter().map(|(_, value)| value).filter(|value| value.is_finite()).collect();
+    // A step within the evaluator's last bits (`\tanh 100` and `\tanh 1000` both round near 1)
+    // is no step.
+    let steps: Vec<i8> = finite
+        .windows(2)
+        .map(|pair| {
+            let step = pair[1].sub(pair[0]);
+            let scale = pair[0].abs().to_f64().max(pair[1].abs().to_f64());
+            if step.abs().to_f64() <= scale * 2f64.powi(-240) { 0 } else { sign(&step) }
+        })
+        .collect();
+    if (positive && steps.contains(&-1)) || (negative && steps.contains(&1)) {
+        return Monotonicity::Neither;
+    }
     match (positive, negative, zero) {
         (true, true, _) => Monotonicity::Neither,
         (true, false, false) => Monotonicity::Increasing,

@@ -109,6 +109,7 @@ impl Differentiator<'_> {
             // The series only evaluates the exact form near 0; the derivative is the exact form's
             // (stabilised again afterwards, with its own series if it needs one).
             Node::NearZero { exact, .. } => self.derive(graph, exact),
+            Node::ComputedAs { exact, .. } => self.derive(graph, exact),
             Node::Select { condition, then, otherwise } => {
                 let (then, otherwise) = (self.derive(graph, then), self.derive(graph, otherwise));
                 graph.select(condition, then, otherwise)

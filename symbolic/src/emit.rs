@@ -101,7 +101,7 @@ pub fn emit(graph: &Graph, roots: &[Id], options: &EmitOptions) -> Result<Emitte
         if std::mem::replace(&mut reachable[id.index()], true) {
             continue;
         }
-        for child in graph.children(id) {
+        for child in graph.computed_children(id) {
             // A sum writes a negative term `-c r` as a subtraction of `c r` (see
             // `Emitter::expression`): the use is of `r`, and the negated node is never emitted.
             let used = match (graph.node(id), split_coefficient(graph, child)) {
@@ -703,6 +703,7 @@ impl Emitter<'_> {
                 let tenth = self.literal(0.1, 0.1);
                 self.choice(quote!(#abs < #tenth), *series, *exact)?
             }
+            Node::ComputedAs { computed, .. } => self.reference(*computed)?,
             Node::Select { condition, then, otherwise } => match self.saturating_affine(id)? {
                 Some(clamped) => clamped,
                 None => self.choice(self.reference(*condition)?, *then, *otherwise)?,
@@ -780,7 +781,7 @@ impl Emitter<'_> {
         match self.graph.node(id) {
             Node::Apply(..) | Node::XLogY(..) | Node::Sum(..) | Node::LogSumExp(..) => true,
             Node::Pow(_, exponent) if self.graph.rational(*exponent).is_none_or(|value| !value.is_integer()) => true,
-            _ => self.graph.children(id).into_iter().any(|child| self.costly(child)),
+            _ => self.graph.computed_children(id).into_iter().any(|child| self.costly(child)),
         }
     }
 
@@ -835,9 +836,26 @@ impl Emitter<'_> {
             factors.remove(high);
             factors.remove(low);
         }
+        // Squares over squares are one square of a quotient, which stays in range.
+        let QuotientPowers { pairs, exponents } = quotient_powers(graph, &factors);
+        for (top, bottom, k) in pairs {
+            let (top, bottom) = (self.reference(top)?, self.reference(bottom)?);
+            let quotient = quote!((#top / #bottom));
+            numerator.push(self.power(quotient, Rational::from_integer(i128::from(k))));
+        }
         // Every constant factor (rationals, `1/\sqrt{2}`, `\pi`) folds into one literal.
         let mut constant_part: Option<DoubleDouble> = None;
-        for &factor in &factors {
+        for (position, &factor) in factors.iter().enumerate() {
+            if let Some(&exponent) = exponents.get(&position) {
+                let Node::Pow(base, _) = graph.node(factor) else { continue };
+                let base_code = self.reference(*base)?;
+                match *exponent.numer() {
+                    0 => {}
+                    n if n < 0 => denominator.push(self.power(base_code, -exponent)),
+                    _ => numerator.push(self.power(base_code, exponent)),
+                }
+                continue;
+            }
             if let Some(value) = constant::fold(graph, factor) {
                 constant_part = Some(match constant_part {
                     Some(product) => product.times(value),
@@ -1073,6 +1091,53 @@ pub(crate) fn sigmoid_pair(graph: &Graph, factors: &[Id]) -> Option<(usize, usiz
         }
     }
     None
+}
+
+/// The squares (and higher integer powers) of a product's numerator paired with those of its
+/// denominator as powers of quotients, `\frac{a^2}{b^2}` as `(a / b)^2`: `\frac{2 \sin^2(x/2)}{x^2}`
+/// at `10^{-160}` is `0/0` squared apart but `2 (1/2)^2` as a quotient's square, and `a^2` can
+/// overflow where `a / b` does not. A `\cosh^{-2}` is left to its family's `sech^2`.
+pub(crate) fn quotient_powers(graph: &Graph, factors: &[Id]) -> QuotientPowers {
+    let power_of = |factor: Id| -> Option<(Id, i128)> {
+        let Node::Pow(base, exponent) = graph.node(factor) else { return None };
+        let value = graph.rational(*exponent).filter(|value| value.is_integer())?;
+        if constant::fold(graph, *base).is_some() {
+            return None;
+        }
+        Some((*base, *value.numer()))
+    };
+    let mut powers: Vec<(usize, Id, i128)> = factors
+        .iter()
+        .enumerate()
+        .filter_map(|(position, &factor)| power_of(factor).map(|(base, exponent)| (position, base, exponent)))
+        .filter(|&(_, base, exponent)| !(exponent < 0 && matches!(graph.node(base), Node::Apply(Func::Cosh, _))))
+        .collect();
+    let mut pairs = Vec::new();
+    let mut changed = HashMap::new();
+    for top in 0..powers.len() {
+        for bottom in 0..powers.len() {
+            let (top_exponent, bottom_exponent) = (powers[top].2, -powers[bottom].2);
+            if top_exponent < 2 || bottom_exponent < 2 {
+                continue;
+            }
+            let k = top_exponent.min(bottom_exponent);
+            let Ok(small) = i32::try_from(k) else { continue };
+            pairs.push((powers[top].1, powers[bottom].1, small));
+            powers[top].2 -= k;
+            powers[bottom].2 += k;
+            changed.insert(powers[top].0, Rational::from_integer(powers[top].2));
+            changed.insert(powers[bottom].0, Rational::from_integer(powers[bottom].2));
+        }
+    }
+    QuotientPowers { pairs, exponents: changed }
+}
+
+/// A product's powers paired as quotients ([`quotient_powers`]).
+pub(crate) struct QuotientPowers {
+    /// `(a, b, k)` for each `(a / b)^k`, in factor order.
+    pub pairs: Vec<(Id, Id, i32)>,
+    /// The exponent left to each paired factor, by position (0 where all of it is paired).
+    pub exponents: HashMap<usize, Rational>,
 }
 
 /// Where a sum has two or more constant terms: the position of the first, and their sum.

@@ -153,6 +153,7 @@ impl Evaluator<'_> {
                     self.value(*exact, indices)?
                 }
             }
+            Node::ComputedAs { computed, .. } => self.value(*computed, indices)?,
             Node::Select { condition, then, otherwise } => {
                 if self.value(*condition, indices)? != 0.0 {
                     self.value(*then, indices)?

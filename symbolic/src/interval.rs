@@ -211,7 +211,7 @@ impl Enclosure<'_> {
                     (None, None) => None,
                 }
             }
-            Node::NearZero { exact, .. } => self.of(exact),
+            Node::NearZero { exact, .. } | Node::ComputedAs { exact, .. } => self.of(exact),
             Node::XLogY(y, x) => {
                 let (y, x) = (self.of(y)?, self.of(x)?);
                 let ln_x = self.function_of(Func::Ln, x)?;

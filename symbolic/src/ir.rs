@@ -20,6 +20,10 @@ use num_traits::{CheckedAdd, CheckedMul, One, Signed, ToPrimitive, Zero};
 /// Exact rational constants.
 pub type Rational = Ratio<i128>;
 
+/// How many links of a chain of sums or products as written stay nested (each evaluated in its
+/// written order) before the rest of the chain joins one flat node.
+const WRITTEN_CHAIN_NESTING: usize = 32;
+
 /// A node's index in its [`Graph`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Id(u32);
@@ -218,6 +222,16 @@ pub enum Node {
         /// The exact form.
         exact: Id,
     },
+    /// `exact`, computed as `computed`: an equal form that a stable rewrite chose for evaluation
+    /// (a conjugate where a sum of a root cancels, a radicand scaled where its square
+    /// overflows), often a choice between forms. Mathematically it is `exact`: that is what is
+    /// differentiated and printed; every evaluator computes `computed`.
+    ComputedAs {
+        /// The form that is printed and differentiated.
+        exact: Id,
+        /// The equal form that is evaluated.
+        computed: Id,
+    },
 }
 
 /// A named rewrite of one node whose children are already rewritten: `None` where it does not
@@ -397,15 +411,20 @@ impl Graph {
         }
         // Like terms: coefficient times the same rest.
         let mut combined: Vec<(Id, Rational)> = Vec::new();
+        // Where each rest is in `combined`: a sum of thousands of terms stays linear.
+        let mut positions: HashMap<Id, usize> = HashMap::new();
         let mut unfoldable = Vec::new();
         for term in others {
             let (coefficient, rest) = self.split_coefficient(term);
-            match combined.iter_mut().find(|(existing, _)| *existing == rest) {
-                Some((_, total)) => match total.checked_add(&coefficient) {
-                    Some(sum) => *total = sum,
+            match positions.get(&rest) {
+                Some(&position) => match combined[position].1.checked_add(&coefficient) {
+                    Some(sum) => combined[position].1 = sum,
                     None => unfoldable.push(term),
                 },
-                None => combined.push((rest, coefficient)),
+                None => {
+                    positions.insert(rest, combined.len());
+                    combined.push((rest, coefficient));
+                }
             }
         }
         let mut result: Vec<Id> = unfoldable;
@@ -547,6 +566,28 @@ impl Graph {
         {
             return self.number(value);
         }
+        // A long chain as written (`x + x + ... + x` of thousands of terms) is kept nested for its
+        // first links only, then flat: nested, its depth would be its length, and every pass
+        // over the graph recurses.
+        let kind = std::mem::discriminant(&node(Vec::new()));
+        let same_kind = |graph: &Graph, id: Id| std::mem::discriminant(graph.node(id)) == kind;
+        let mut operands = operands;
+        if let [first, _] = operands[..]
+            && same_kind(self, first)
+        {
+            let children = self.children(first);
+            let mut spine = 0;
+            let mut link = first;
+            while spine < WRITTEN_CHAIN_NESTING && same_kind(self, link) {
+                link = self.children(link)[0];
+                spine += 1;
+            }
+            if children.len() > 2 || spine >= WRITTEN_CHAIN_NESTING {
+                let last = operands[1];
+                operands = children;
+                operands.push(last);
+            }
+        }
         match operands.len() {
             0 => self.number(identity),
             1 => operands[0],
@@ -590,6 +631,14 @@ impl Graph {
         let integer_exponent = self.rational(exponent).filter(|value| value.is_integer()).map(|value| *value.numer());
         if let (Some(value), Some(n)) = (self.rational(base), integer_exponent)
             && let Some(result) = rational_power(value, n)
+        {
+            return self.number(result);
+        }
+        // A root of a perfect power is a rational: `\sqrt{4}` is 2, `\sqrt[3]{\frac{1}{8}}` is 1/2.
+        if let (Some(value), Some(power)) = (self.rational(base), self.rational(exponent))
+            && !power.is_integer()
+            && let Some(root) = rational_root(value, *power.denom())
+            && let Some(result) = rational_power(root, *power.numer())
         {
             return self.number(result);
         }
@@ -692,6 +741,12 @@ impl Graph {
         self.intern(Node::Compare(op, a, b))
     }
 
+    /// `operand op 0`, as a condition.
+    pub fn compare_with_zero(&mut self, op: Compare, operand: Id) -> Id {
+        let zero = self.integer(0);
+        self.compare(op, operand, zero)
+    }
+
     /// All of the conditions (an empty list is true).
     pub fn and(&mut self, conditions: Vec<Id>) -> Id {
         let mut kept = Vec::new();
@@ -778,6 +833,23 @@ impl Graph {
     /// `exact`, computed as `series` near 0 (see [`Node::NearZero`]).
     pub fn near_zero(&mut self, argument: Id, series: Id, exact: Id) -> Id {
         self.intern(Node::NearZero { argument, series, exact })
+    }
+
+    /// `exact`, computed as `computed` (see [`Node::ComputedAs`]).
+    pub fn computed_as(&mut self, exact: Id, computed: Id) -> Id {
+        if exact == computed {
+            return exact;
+        }
+        // Computing a form computed as another is computing the other.
+        let computed = match *self.node(computed) {
+            Node::ComputedAs { computed: inner, .. } => inner,
+            _ => computed,
+        };
+        let exact = match *self.node(exact) {
+            Node::ComputedAs { exact: inner, .. } => inner,
+            _ => exact,
+        };
+        self.intern(Node::ComputedAs { exact, computed })
     }
 
     /// `\ln \sum_index e^{exponent}`, stable.
@@ -956,6 +1028,15 @@ impl Graph {
         )
     }
 
+    /// Whether any index occurs in the expression, free or bound (a vector's element, a sum).
+    pub fn mentions_any_index(&self, id: Id) -> bool {
+        self.reaches(
+            id,
+            |node| matches!(node, Node::Element(..) | Node::Delta(..) | Node::Sum(..) | Node::LogSumExp(..)),
+            |_| true,
+        )
+    }
+
     /// Whether an index runs over the rows (`m`) of a matrix in `body`: it is the first of two
     /// indices somewhere; otherwise it runs over the vector length (`n`).
     pub fn runs_over_rows(&self, body: Id, index: Index) -> bool {
@@ -1021,6 +1102,16 @@ impl Graph {
             Node::Apply(_, a) | Node::Sum(_, a) | Node::LogSumExp(_, a) => vec![*a],
             Node::Select { condition, then, otherwise } => vec![*condition, *then, *otherwise],
             Node::NearZero { argument, series, exact } => vec![*argument, *series, *exact],
+            Node::ComputedAs { exact, computed } => vec![*exact, *computed],
+        }
+    }
+
+    /// The children a node's value is computed from: its children, but only the computed form
+    /// of a [`Node::ComputedAs`] (the exact one is never evaluated).
+    pub fn computed_children(&self, id: Id) -> Vec<Id> {
+        match self.node(id) {
+            Node::ComputedAs { computed, .. } => vec![*computed],
+            _ => self.children(id),
         }
     }
 
@@ -1085,6 +1176,10 @@ impl Graph {
                 let (argument, series, exact) = (map(self, argument), map(self, series), map(self, exact));
                 self.near_zero(argument, series, exact)
             }
+            Node::ComputedAs { exact, computed } => {
+                let (exact, computed) = (map(self, exact), map(self, computed));
+                self.computed_as(exact, computed)
+            }
         }
     }
 
@@ -1108,6 +1203,11 @@ impl Graph {
                 | Node::Element(..)
                 | Node::Compare(..)
                 | Node::And(_) => 0,
+                // The size of what it means: the computed form's choices are the evaluator's.
+                Node::ComputedAs { exact, .. } => {
+                    stack.push(*exact);
+                    continue;
+                }
                 _ => 1,
             };
             stack.extend(self.children(id));
@@ -1119,6 +1219,20 @@ impl Graph {
     pub fn rational_to_f64(value: Rational) -> f64 {
         value.numer().to_f64().unwrap_or(f64::NAN) / value.denom().to_f64().unwrap_or(f64::NAN)
     }
+}
+
+/// The `n`-th root of a non-negative rational, if it is a rational (`4` is `2^2`).
+fn rational_root(value: Rational, n: i128) -> Option<Rational> {
+    if value < Rational::zero() || !(2..=64).contains(&n) {
+        return None;
+    }
+    let integer_root = |m: i128| -> Option<i128> {
+        let guess = (m as f64).powf(1.0 / n as f64).round() as i128;
+        (guess.saturating_sub(1)..=guess.saturating_add(1)).find(|&candidate| {
+            candidate >= 0 && rational_power(Rational::from_integer(candidate), n) == Some(Rational::from_integer(m))
+        })
+    };
+    Some(Rational::new(integer_root(*value.numer())?, integer_root(*value.denom())?))
 }
 
 /// `value^n` exactly, if it fits.

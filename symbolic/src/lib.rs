@@ -36,6 +36,7 @@ pub mod catalog;
 pub mod check;
 pub mod constant;
 pub mod diff;
+pub mod domain;
 pub mod emit;
 pub mod error;
 pub mod eval;
@@ -51,7 +52,7 @@ pub mod stabilise;
 
 use std::collections::{BTreeSet, HashMap};
 
-pub use error::EngineError;
+pub use error::{EngineError, Refusal};
 pub use eval::Bindings;
 use ir::{Graph, Id, Node};
 use texgrad_grammar::{Context, Expr, Formula};
@@ -78,6 +79,13 @@ pub struct Expression {
     /// written form that is kept unless the canonical one is measured no less accurate.
     written_preferred: Option<Id>,
     source: Option<Formula>,
+    /// Where the formula is defined, read off it as written ([`domain`]); a derivative has its
+    /// function's.
+    domain: Vec<Id>,
+    /// Each form (see [`Self::forms`]) as it is computed: NaN where the formula is undefined
+    /// and the form, simplified, would have a value. Built with the form, before any derived
+    /// expression clones the graph, so that forms emitted together share their nodes.
+    guarded: Vec<(Id, Id)>,
 }
 
 impl Expression {
@@ -118,12 +126,13 @@ impl Expression {
         self.computed = root;
         self.computed_single = root;
         self.alternatives = alternatives;
+        self.guard_forms();
         self
     }
 
-    /// An expression computed as itself, with no alternatives yet.
-    fn plain(graph: Graph, root: Id, source: Option<Formula>) -> Expression {
-        Expression {
+    /// An expression computed as itself, with no alternatives yet, defined where `domain` holds.
+    fn plain(graph: Graph, root: Id, source: Option<Formula>, domain: Vec<Id>) -> Expression {
+        let mut expression = Expression {
             graph,
             root,
             computed: root,
@@ -131,11 +140,29 @@ impl Expression {
             alternatives: Vec::new(),
             written_preferred: None,
             source,
-        }
+            domain,
+            guarded: Vec::new(),
+        };
+        expression.guard_forms();
+        expression
     }
 
-    fn derived(graph: Graph, root: Id, alternatives: Vec<Id>) -> Expression {
-        Expression::plain(graph, root, None).with_root(root, alternatives)
+    /// A derivative (or another expression made from this one) over `graph`, an extension of
+    /// this expression's graph: defined where this one is.
+    fn derived(&self, graph: Graph, root: Id, alternatives: Vec<Id>) -> Expression {
+        Expression::plain(graph, root, None, self.domain.clone()).with_root(root, alternatives)
+    }
+
+    /// Every form guarded by the domain it lost (see [`domain::guard`]).
+    fn guard_forms(&mut self) {
+        let forms = self.forms();
+        self.guarded =
+            forms.into_iter().map(|form| (form, domain::guard(&mut self.graph, form, &self.domain))).collect();
+    }
+
+    /// A form as it is computed (guarded by the domain).
+    fn guarded(&self, form: Id) -> Id {
+        self.guarded.iter().find(|(unguarded, _)| *unguarded == form).map_or(form, |&(_, guarded)| guarded)
     }
 
     /// Parse and lower a formula as written, without the stabiliser: the textbook form, for
@@ -164,7 +191,12 @@ impl Expression {
         let parsed = texgrad_grammar::parse_with(formula, context)?;
         let mut graph = Graph::new();
         let root = lower::lower(&mut graph, parsed.body(), scope)?;
-        let expression = Expression::plain(graph, root, Some(parsed));
+        // The domain of the formula as written: simplifying `0 \cdot \frac{1}{x}` to 0 loses it.
+        let previous = graph.set_as_written(true);
+        let written = lower::lower(&mut graph, parsed.body(), scope);
+        graph.set_as_written(previous);
+        let domain = domain::conditions(&mut graph, written.unwrap_or(root));
+        let expression = Expression::plain(graph, root, Some(parsed), domain);
         if let Some(parsed) = &expression.source {
             check::check_chain(parsed, &expression, scope)?;
         }
@@ -180,12 +212,13 @@ impl Expression {
         let mut graph = self.graph.clone();
         let root = stabilise::stabilise(&mut graph, self.root);
         let alternatives = self.alternatives.iter().copied().chain([self.root]).collect();
-        Expression::plain(graph, root, self.source.clone()).with_root(root, alternatives)
+        Expression::plain(graph, root, self.source.clone(), self.domain.clone()).with_root(root, alternatives)
     }
 
-    /// An expression over an existing graph.
-    pub fn from_graph(graph: Graph, root: Id) -> Expression {
-        Expression::derived(graph, root, Vec::new())
+    /// An expression over an existing graph, defined where its own form is.
+    pub fn from_graph(mut graph: Graph, root: Id) -> Expression {
+        let domain = domain::conditions(&mut graph, root);
+        Expression::plain(graph, root, None, domain).with_root(root, Vec::new())
     }
 
     /// The IR graph and the root.
@@ -212,7 +245,7 @@ impl Expression {
         let derivative = diff::derivative(&mut graph, self.root, &wrt);
         let simplified = simplify::simplify(&mut graph, derivative);
         let root = stabilise::stabilise(&mut graph, simplified);
-        Ok(Expression::derived(graph, root, vec![simplified]))
+        Ok(self.derived(graph, root, vec![simplified]))
     }
 
     /// The derivative with respect to `name`, computed in the graph of `alongside` (an
@@ -228,7 +261,7 @@ impl Expression {
         let derivative = diff::derivative(&mut graph, root, &wrt);
         let simplified = simplify::simplify(&mut graph, derivative);
         let root = stabilise::stabilise(&mut graph, simplified);
-        Ok(Expression::derived(graph, root, vec![simplified]))
+        Ok(self.derived(graph, root, vec![simplified]))
     }
 
     /// The vector-Jacobian product of a vector output (one free index, `i`) with respect to the
@@ -251,7 +284,7 @@ impl Expression {
         let product = graph.sum(output_index, weighted);
         let simplified = simplify::simplify(&mut graph, product);
         let root = stabilise::stabilise(&mut graph, simplified);
-        Ok(Expression::derived(graph, root, Vec::new()))
+        Ok(self.derived(graph, root, Vec::new()))
     }
 
     /// The vector-Jacobian product written through the output, named `output`, instead of the
@@ -265,9 +298,9 @@ impl Expression {
     ) -> Result<Option<Expression>, EngineError> {
         let product = self.vector_jacobian_product(name, cotangent)?;
         let [output_index] = self.free_indices()[..] else { return Ok(None) };
-        let mut graph = product.graph;
+        let mut graph = product.graph.clone();
         let root = output::vector_from_output(&mut graph, product.root, self.root, output_index, name, output);
-        Ok(root.map(|root| Expression::derived(graph, root, Vec::new())))
+        Ok(root.map(|root| product.derived(graph, root, Vec::new())))
     }
 
     /// The derivative as a textbook derivation gives it: differentiated and simplified, without
@@ -277,7 +310,7 @@ impl Expression {
         let mut graph = self.graph.clone();
         let derivative = diff::derivative(&mut graph, self.root, &wrt);
         let root = simplify::simplify(&mut graph, derivative);
-        Ok(Expression::derived(graph, root, Vec::new()))
+        Ok(self.derived(graph, root, Vec::new()))
     }
 
     /// The derivative with respect to the scalar input `input` written through the function's
@@ -286,7 +319,7 @@ impl Expression {
     pub fn derivative_from_output(&self, input: &str, output: &str) -> Option<Expression> {
         let mut graph = self.graph.clone();
         let root = output::derivative_from_output(&mut graph, self.root, input, output)?;
-        Some(Expression::derived(graph, root, Vec::new()))
+        Some(self.derived(graph, root, Vec::new()))
     }
 
     /// What `name` refers to in this formula, for differentiation.
@@ -387,27 +420,72 @@ impl Expression {
 
     /// The form computed in `f64` (see [`Self::choose_form`]) as plain text.
     pub fn computed_text(&self) -> String {
-        print::text(&self.graph, self.computed)
+        print::text(&self.graph, self.computed())
     }
 
     /// The value in `f64` (for a vector output, bind its free index with [`Self::evaluate_at`]).
+    ///
+    /// A scalar formula is computed as its generated plain function computes it: the oracle's
+    /// program of the emitter's choices ([`oracle::Tape`], the runtime's elementary functions at
+    /// the scalar level), so that `texgrad eval` shows what the code gives. Vector formulas, which
+    /// that program does not run, are evaluated by [`eval`] from the same computed form.
     pub fn evaluate(&self, bindings: &Bindings) -> Result<f64, EngineError> {
-        eval::evaluate(&self.graph, self.computed, bindings, &HashMap::new())
+        if let Some(value) = self.evaluate_as_generated(bindings) {
+            return Ok(value);
+        }
+        eval::evaluate(&self.graph, self.computed(), bindings, &HashMap::new())
+    }
+
+    /// The value as the generated scalar code computes it, where every name is bound and the
+    /// form is scalar.
+    fn evaluate_as_generated(&self, bindings: &Bindings) -> Option<f64> {
+        let (scalars, vectors) = self.names();
+        if !vectors.is_empty() || !scalars.iter().all(|name| bindings.scalars.contains_key(name)) {
+            return None;
+        }
+        let input = scalars.into_iter().next().unwrap_or_default();
+        let x = bindings.scalars.get(&input).copied().unwrap_or(0.0);
+        let tape = oracle::Tape::<f64>::compile(&self.graph, self.computed(), &input, bindings)?;
+        Some(tape.evaluate::<texgrad_math::dispatch::Scalar>(x, &mut Vec::new()))
     }
 
     /// The value with the free indices bound (`i = 2`).
     pub fn evaluate_at(&self, bindings: &Bindings, indices: &HashMap<char, usize>) -> Result<f64, EngineError> {
-        eval::evaluate(&self.graph, self.computed, bindings, indices)
+        eval::evaluate(&self.graph, self.computed(), bindings, indices)
     }
 
-    /// The form computed in `f64`: the root, or the form [`Self::choose_form`] chose.
+    /// The form computed in `f64`: the root, or the form [`Self::choose_form`] chose, NaN where
+    /// the formula is undefined (see [`domain`]).
     pub fn computed(&self) -> Id {
-        self.computed
+        self.guarded(self.computed)
     }
 
     /// The form computed in `f32`.
     pub fn computed_single(&self) -> Id {
-        self.computed_single
+        self.guarded(self.computed_single)
+    }
+
+    /// The same expression computed only on its domain: NaN wherever a condition of
+    /// [`Self::domain`] fails, also where the form would have a value (`\ln x` at 0 is -∞ as
+    /// computed, and undefined here), for an analysis of the function where it is defined.
+    pub fn on_domain(&self) -> Expression {
+        let mut restricted = self.clone();
+        if !self.domain.is_empty() {
+            let defined = restricted.graph.and(self.domain.clone());
+            let undefined = restricted.graph.float(f64::NAN);
+            let guarded: Vec<(Id, Id)> = self
+                .guarded
+                .iter()
+                .map(|&(form, computed)| (form, restricted.graph.select(defined, computed, undefined)))
+                .collect();
+            restricted.guarded = guarded;
+        }
+        restricted
+    }
+
+    /// Where the formula is defined: conditions that all hold there (see [`domain`]).
+    pub fn domain(&self) -> &[Id] {
+        &self.domain
     }
 
     /// Choose, by measurement, the form to compute (emit and evaluate) in each type among the
@@ -459,14 +537,14 @@ impl Expression {
         all.extend(together_with.iter().copied());
         let largest = all.iter().max_by_key(|expression| expression.graph.len()).copied().unwrap_or(self);
         for expression in &all {
-            for root in [expression.computed, expression.computed_single] {
+            for root in [expression.computed(), expression.computed_single()] {
                 if root.index() >= largest.graph.len() || largest.graph.node(root) != expression.graph.node(root) {
                     return Err(EngineError::new("expressions emitted together must be derived from one another"));
                 }
             }
         }
-        let doubles: Vec<Id> = all.iter().map(|expression| expression.computed).collect();
-        let singles: Vec<Id> = all.iter().map(|expression| expression.computed_single).collect();
+        let doubles: Vec<Id> = all.iter().map(|expression| expression.computed()).collect();
+        let singles: Vec<Id> = all.iter().map(|expression| expression.computed_single()).collect();
         if singles == doubles {
             return emit::emit(&largest.graph, &doubles, options);
         }
@@ -530,6 +608,6 @@ impl Expression {
 
     /// Distinct operations after sharing (leaves are free).
     pub fn operation_count(&self) -> usize {
-        self.graph.operation_count(&[self.computed])
+        self.graph.operation_count(&[self.computed()])
     }
 }

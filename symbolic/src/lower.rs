@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use texgrad_grammar::ast::{self, BinaryOp, Condition, Expr, ExprKind, Relation};
 
-use crate::error::EngineError;
+use crate::error::{EngineError, Refusal};
 use crate::ir::{Compare, Constant, Func, Graph, Id, Rational};
 
 /// A definition that formulas may call by name: its inputs and its formula.
@@ -63,9 +63,22 @@ pub fn lower(graph: &mut Graph, expr: &Expr, scope: &Scope) -> Result<Id, Engine
 const MAX_REFERENCE_DEPTH: usize = 32;
 
 fn lower_at_depth(graph: &mut Graph, expr: &Expr, scope: &Scope, depth: usize) -> Result<Id, EngineError> {
+    texgrad_grammar::limits::deep(|| lower_here(graph, expr, scope, depth))
+}
+
+fn lower_here(graph: &mut Graph, expr: &Expr, scope: &Scope, depth: usize) -> Result<Id, EngineError> {
     let mut recurse = |graph: &mut Graph, expr: &Expr| lower_at_depth(graph, expr, scope, depth);
     Ok(match &expr.kind {
-        ExprKind::Number(number) => number_node(graph, &number.text),
+        ExprKind::Number(number) => number_node(graph, &number.text).map_err(|overflows| {
+            let message = if overflows {
+                format!("the literal `{}` is beyond the range of f64, whose largest number is 1.8e308", number.text)
+            } else {
+                format!("the literal `{}` rounds to 0 in f64, whose smallest number is 4.9e-324", number.text)
+            };
+            EngineError::at(expr.span, message)
+                .with_hint("write the number within the range of f64, or 0")
+                .of_kind(Refusal::Undefined)
+        })?,
         ExprKind::Constant(ast::Constant::E) => graph.constant(Constant::E),
         ExprKind::Constant(ast::Constant::Pi) => graph.constant(Constant::Pi),
         ExprKind::Variable(variable) if variable.indices.is_empty() && scope.values.contains_key(&variable.name) => {
@@ -81,16 +94,23 @@ fn lower_at_depth(graph: &mut Graph, expr: &Expr, scope: &Scope, depth: usize) -
             graph.neg(operand)
         }
         ExprKind::Binary { op, lhs, rhs } => {
-            let (lhs, rhs) = (recurse(graph, lhs)?, recurse(graph, rhs)?);
+            let (lhs_id, rhs_id) = (recurse(graph, lhs)?, recurse(graph, rhs)?);
             match op {
-                BinaryOp::Add => graph.add(lhs, rhs),
-                BinaryOp::Subtract => graph.sub(lhs, rhs),
-                BinaryOp::Multiply => graph.mul(lhs, rhs),
-                BinaryOp::Divide => graph.div(lhs, rhs),
+                BinaryOp::Add => graph.add(lhs_id, rhs_id),
+                BinaryOp::Subtract => graph.sub(lhs_id, rhs_id),
+                BinaryOp::Multiply => graph.mul(lhs_id, rhs_id),
+                BinaryOp::Divide => {
+                    refuse_zero_divisor(graph, lhs_id, rhs_id, rhs)?;
+                    graph.div(lhs_id, rhs_id)
+                }
             }
         }
-        ExprKind::Power { base, exponent } => {
-            let (base, exponent) = (recurse(graph, base)?, recurse(graph, exponent)?);
+        ExprKind::Power { base: base_expr, exponent } => {
+            let (base, exponent) = (recurse(graph, base_expr)?, recurse(graph, exponent)?);
+            if graph.rational(exponent).is_some_and(|value| *value.numer() < 0) {
+                let one = graph.integer(1);
+                refuse_zero_divisor(graph, one, base, base_expr)?;
+            }
             graph.pow(base, exponent)
         }
         ExprKind::Root { degree, radicand } => {
@@ -237,12 +257,44 @@ fn call(graph: &mut Graph, function: ast::Function, arguments: &[Id]) -> Id {
 }
 
 /// A decimal literal as an exact rational (`0.044715` is 44715/1000000), or as the nearest
-/// `f64` when it does not fit.
-fn number_node(graph: &mut Graph, text: &str) -> Id {
-    match exact_decimal(text) {
-        Some(value) => graph.number(value),
-        None => graph.float(text.parse().unwrap_or(f64::NAN)),
+/// `f64` when it does not fit; for a literal beyond the range of `f64`, whether it overflows
+/// (`1e400`) or would round to 0 (`1e-400`).
+fn number_node(graph: &mut Graph, text: &str) -> Result<Id, bool> {
+    if let Some(value) = exact_decimal(text) {
+        return Ok(graph.number(value));
     }
+    let value: f64 = text.parse().map_err(|_| true)?;
+    if !value.is_finite() {
+        return Err(true);
+    }
+    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+    if value == 0.0 && mantissa.chars().any(|digit| matches!(digit, '1'..='9')) {
+        return Err(false);
+    }
+    Ok(graph.float(value))
+}
+
+/// Whether an expression is always 0.
+fn always_zero(graph: &Graph, id: Id) -> bool {
+    graph.rational(id).is_some_and(|value| *value.numer() == 0)
+        || crate::constant::fold(graph, id).is_some_and(|value| value.to_f64() == 0.0)
+}
+
+/// A division by what is always 0 (`\frac{x}{1-1}`, `\frac{0}{0}`, `\frac{x - x}{x - x}`) has
+/// no value anywhere: an error at the divisor, not a formula that is NaN or infinite
+/// everywhere.
+fn refuse_zero_divisor(graph: &Graph, dividend: Id, divisor: Id, written: &Expr) -> Result<(), EngineError> {
+    if !always_zero(graph, divisor) {
+        return Ok(());
+    }
+    let message = if always_zero(graph, dividend) {
+        "`0/0` has no value: the numerator and this denominator are always 0"
+    } else {
+        "a division by zero: this denominator is always 0"
+    };
+    Err(EngineError::at(written.span, message)
+        .with_hint("divide only by what can be non-zero")
+        .of_kind(Refusal::Undefined))
 }
 
 fn exact_decimal(text: &str) -> Option<Rational> {

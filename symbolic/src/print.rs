@@ -96,7 +96,7 @@ impl Printer<'_> {
             Node::Compare(..) | Node::And(_) => (self.condition(id), SUM),
             Node::Select { .. } => self.select(id),
             // Printed as what it means; texgrad adds the series again when it reads it back.
-            Node::NearZero { exact, .. } => self.form(*exact),
+            Node::NearZero { exact, .. } | Node::ComputedAs { exact, .. } => self.form(*exact),
             Node::LogSumExp(index, exponent) => {
                 let exponent = self.print(*exponent, 0);
                 if self.latex() {
@@ -146,15 +146,30 @@ impl Printer<'_> {
         }
     }
 
+    /// The form a node is printed as: a form computed otherwise prints as what it means.
+    fn shown(&self, mut id: Id) -> Id {
+        while let Node::ComputedAs { exact, .. } | Node::NearZero { exact, .. } = self.graph.node(id) {
+            id = *exact;
+        }
+        id
+    }
+
     fn sum(&self, terms: &[Id]) -> (String, u8) {
         // As people write them: positive terms first (`1 - x^2`, `x - 1`), numbers after the
-        // other terms of their sign.
+        // other terms of their sign. A term computed otherwise is its exact form, whose terms
+        // join this sum (`x + (\sqrt{x^2 + 1} - 1)/2`'s grouped terms print as the others do).
         let key = |&term: &Id| {
             let negative = self.negated(term).0;
             let number = self.graph.rational(term).is_some();
             (negative, number)
         };
-        let mut ordered: Vec<Id> = terms.to_vec();
+        let mut ordered: Vec<Id> = Vec::new();
+        for &term in terms {
+            match self.graph.node(self.shown(term)) {
+                Node::Add(inner) => ordered.extend(inner.iter().copied()),
+                _ => ordered.push(self.shown(term)),
+            }
+        }
         ordered.sort_by_key(key);
         let mut out = String::new();
         for (position, &term) in ordered.iter().enumerate() {
@@ -304,14 +319,19 @@ impl Printer<'_> {
             let inner = self.print(base, 0);
             return (if self.latex() { format!(r"\sqrt{{{inner}}}") } else { format!("sqrt({inner})") }, ATOM);
         }
-        let exponent = self.rational(value).0;
+        // In text a fraction binds more loosely than `^`: `x^(2/3)`, never `x^2/3`.
+        let exponent = match self.rational(value) {
+            (exponent, strength) if !self.latex() && strength < ATOM => format!("({exponent})"),
+            (exponent, _) => exponent,
+        };
         if let (true, Node::Apply(func, argument)) = (self.latex(), self.graph.node(base))
             && value.is_integer()
             && !matches!(func, Func::Exp | Func::Abs)
         {
             // `\cosh^{2}(x)`, as people write it (and as the parser reads it back).
             let applied = self.apply(*func, *argument);
-            if let Some(open) = applied.find('(') {
+            // The argument list opens with `(` or, around tall content, `\left(`.
+            if let Some(open) = applied.find(r"\left(").into_iter().chain(applied.find('(')).min() {
                 return (format!("{}^{{{exponent}}}{}", &applied[..open], &applied[open..]), POWER);
             }
         }

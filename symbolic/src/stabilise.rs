@@ -20,7 +20,7 @@
 //! | `sigmoid-difference` | `c r σ(u) - c r σ(-u)` → `c r \tanh(u/2)` | cancellation near 0 (σ'' at `10^{-28}`) |
 //! | `sech-complement` | `c - c / \cosh^2 u` → `c \tanh^2 u` | cancellation near 0 (tanhshrink' at `10^{-5}`) |
 //! | `sinh-over-cosh` | `\sinh u / \cosh^k u` → `\tanh u / \cosh^{k-1} u` | `∞/∞` for `|u| > 710` (tanh'') |
-//! | `log-cosh` | `\ln \cosh u` → `|u| + ln_1p(e^{-2|u|}) - \ln 2` | `\cosh 1000` overflows |
+//! | `log-cosh` | `\ln \cosh u` → `ln_1p(2 \sinh^2(u/2))` for `|u| < 2`, `|u| + ln_1p(e^{-2|u|}) - \ln 2` beyond | `\cosh 1000` overflows; `\cosh 10^{-8}` rounds to 1 |
 //! | `log-of-quotient` | `\ln(a/b)` → `\ln a - \ln b` | `a/b` overflows or underflows |
 //! | `log-sum-exp` | `\ln \sum_j e^{u_j}` → max-subtracted log-sum-exp | `e^{10^4}` overflows |
 //! | `softmax` | `e^{a} / \sum_j e^{u_j}` → `e^{a - LSE}` | `∞/∞` for logits of `10^4` |
@@ -29,8 +29,9 @@
 //! | `cos-complement` | `c - c \cos u` → `2c \sin^2(u/2)` | cancellation near 0 (`1 - \cos 10^{-12}` is 0) |
 //! | `cosh-complement` | `c \cosh u - c` → `2c \sinh^2(u/2)` | cancellation near 0 |
 //! | `xlog1py` | `y \ln_{1p}(x)` → 0 where `y = 0` | `0 \ln 0 = NaN` in binary cross-entropy at `y = \hat{y} = 1`, and in its gradient |
-//! | `conjugate-sqrt` | `\sqrt{a} - \sqrt{b}` → `(a - b)/(\sqrt{a} + \sqrt{b})` where `a - b` cancels exactly | `\sqrt{x+1} - \sqrt{x}` at 10^8 keeps 8 digits |
 //! | `common-power` | `a t^{p} + b t^{p-k}` → `(a t^k + b) t^{p-k}` expanded, where the numerator cancels exactly | `(x^2/\sqrt{1+x^4})'` at 10^8 is 0, not 2e-40 |
+//! | `conjugate-root` | `A + B \sqrt{u}` → `(A^2 - B^2 u)/(A - B \sqrt{u})` where that cancels exactly (`A` may hold another root: `\sqrt{x+1} - \sqrt{x}`), chosen where the sum has lost two bits | squareplus `\frac{x + \sqrt{x^2 + 4}}{2}` at `-10^8` keeps 1 digit; `\sqrt{x+1} - \sqrt{x}` at 10^8 keeps 8 |
+//! | `scaled-radicand` (last) | `r (c a^{2k} + s)^p` → `r \operatorname{sign}(a)^m |a|^{m + 2kp} (c + s a^{-2k})^p` for `|a| > 1` | `\frac{x}{\sqrt{1 + x^2}}` at `10^{200}` is `x / ∞ = 0`, not 1 |
 //! | `series-near-zero` | `u - \tanh u` (and `\sin`, `\sinh`, `\arctan`) → its Taylor series for `|u| < 0.1` ([`crate::ir::Node::NearZero`]) | cancellation: `x - \tanh x` at `10^{-6}` is 0 |
 
 use std::collections::HashMap;
@@ -62,13 +63,18 @@ pub const RULES: &[Rule] = &[
     Rule { name: "xlogy", apply: xlogy },
     Rule { name: "xlog1py", apply: xlog1py },
     Rule { name: "series-near-zero", apply: series_near_zero },
-    Rule { name: "conjugate-sqrt", apply: conjugate_sqrt },
     Rule { name: "common-power", apply: common_power },
+    Rule { name: "conjugate-root", apply: conjugate_root },
 ];
 
-/// `id` with every rule applied bottom-up until none applies.
+/// The rules of the last pass, applied once, top-down, at products and powers, after [`RULES`]
+/// (which see the roots as written).
+pub const LAST_RULES: &[Rule] = &[Rule { name: "scaled-radicand", apply: scaled_product }];
+
+/// `id` with every rule applied bottom-up until none applies, then [`LAST_RULES`].
 pub fn stabilise(graph: &mut Graph, id: Id) -> Id {
-    Stabiliser { memo: HashMap::new() }.run(graph, id)
+    let stable = Stabiliser { memo: HashMap::new() }.run(graph, id);
+    scale_radicands(graph, stable)
 }
 
 struct Stabiliser {
@@ -96,6 +102,7 @@ impl Stabiliser {
             let before = current;
             for rule in RULES {
                 if let Some(rewritten) = (rule.apply)(graph, current) {
+                    self.keep_exact_forms(graph, rewritten);
                     current = graph.rebuild(rewritten, &mut |graph, child| self.run(graph, child));
                 }
             }
@@ -105,6 +112,26 @@ impl Stabiliser {
         }
         self.memo.insert(id, current);
         current
+    }
+
+    /// Both forms of every [`Node::ComputedAs`] a rewrite made are taken as they are: they are
+    /// built from parts stabilised already, the exact form is the node the rewrite replaced
+    /// (rewriting it again would only nest the same choice inside itself), and the computed
+    /// form is written not to cancel where it is chosen (the conjugate's denominator `A - B
+    /// \sqrt{u}` has terms of one sign there).
+    fn keep_exact_forms(&mut self, graph: &Graph, rewritten: Id) {
+        let mut stack = vec![(rewritten, false)];
+        let mut seen = std::collections::HashSet::new();
+        while let Some((id, kept)) = stack.pop() {
+            if !seen.insert((id, kept)) || (!kept && self.memo.contains_key(&id)) {
+                continue;
+            }
+            if kept {
+                self.memo.entry(id).or_insert(id);
+            }
+            let kept = kept || matches!(graph.node(id), Node::ComputedAs { .. });
+            stack.extend(graph.children(id).into_iter().map(|child| (child, kept)));
+        }
     }
 }
 
@@ -377,11 +404,22 @@ fn sinh_over_cosh(graph: &mut Graph, id: Id) -> Option<Id> {
     None
 }
 
-/// `log-cosh`: `\ln \cosh u` is `|u| + ln_1p(e^{-2|u|}) - \ln 2`.
+/// `log-cosh`: `\ln \cosh u` is `ln_1p(2 \sinh^2(u/2))` for `|u| < 2`, where it keeps every
+/// digit of a value as small as `u^2/2`, and `|u| + ln_1p(e^{-2|u|}) - \ln 2` beyond, where
+/// `\sinh^2` would overflow (from `|u| = 710`) and the terms no longer cancel (the second form
+/// alone gives `1.1 \cdot 10^{-16}` for `\ln \cosh 10^{-8} = 5 \cdot 10^{-17}`).
 fn log_cosh(graph: &mut Graph, id: Id) -> Option<Id> {
     let Node::Apply(Func::Ln, argument) = graph.node(id).clone() else { return None };
     let Node::Apply(Func::Cosh, u) = graph.node(argument).clone() else { return None };
+    let half = graph.number(Rational::new(1, 2));
+    let half_u = graph.mul(half, u);
+    let sinh = graph.apply(Func::Sinh, half_u);
+    let two = graph.integer(2);
+    let square = graph.pow(sinh, two);
+    let doubled = graph.mul(two, square);
+    let near = graph.apply(Func::Ln1p, doubled);
     let magnitude = graph.apply(Func::Abs, u);
+    let small = graph.compare(crate::ir::Compare::Less, magnitude, two);
     let minus_two = graph.integer(-2);
     let scaled = graph.mul(minus_two, magnitude);
     let decay = graph.apply(Func::Exp, scaled);
@@ -389,7 +427,9 @@ fn log_cosh(graph: &mut Graph, id: Id) -> Option<Id> {
     let two = graph.integer(2);
     let ln_two = graph.apply(Func::Ln, two);
     let minus_ln_two = graph.neg(ln_two);
-    Some(graph.sum_of(vec![magnitude, correction, minus_ln_two]))
+    let far = graph.sum_of(vec![magnitude, correction, minus_ln_two]);
+    let chosen = graph.select(small, near, far);
+    Some(graph.computed_as(id, chosen))
 }
 
 /// `sech-complement`: `c - c \cosh^{-2} u` is `c \tanh^2 u`.
@@ -567,58 +607,14 @@ fn half_angle_square(graph: &mut Graph, func: Func, u: Id, scale: Rational, mut 
     graph.sum_of(others)
 }
 
-/// A term as its rational coefficient, its square-root factor's radicand (if it has one) and
-/// its other factors.
-fn with_square_root(graph: &mut Graph, term: Id) -> Option<(Rational, Id, Vec<Id>)> {
-    let (coefficient, rest) = graph.split_coefficient(term);
-    let mut rest = factors(graph, rest);
-    let position = rest.iter().position(|&factor| match graph.node(factor) {
-        Node::Pow(_, exponent) => graph.rational(*exponent) == Some(Rational::new(1, 2)),
-        _ => false,
-    })?;
-    let Node::Pow(radicand, _) = graph.node(rest.remove(position)).clone() else { return None };
-    Some((coefficient, radicand, rest))
-}
-
-/// `conjugate-sqrt`: `c r \sqrt{a} - c r \sqrt{b}` is `c r (a - b) / (\sqrt{a} + \sqrt{b})`
-/// where `a - b` is simpler than `a` and `b` (terms cancel exactly: `\sqrt{x + 1} - \sqrt{x}` is
-/// `1 / (\sqrt{x + 1} + \sqrt{x})`), so that the difference is never taken of two nearly equal
-/// roots.
-fn conjugate_sqrt(graph: &mut Graph, id: Id) -> Option<Id> {
-    let Node::Add(terms) = graph.node(id).clone() else { return None };
-    let roots: Vec<Option<(Rational, Id, Vec<Id>)>> = terms.iter().map(|&term| with_square_root(graph, term)).collect();
-    for (first, found) in roots.iter().enumerate() {
-        let Some((c, a, rest)) = found else { continue };
-        if *c.numer() < 0 {
-            continue;
-        }
-        for (second, other) in roots.iter().enumerate() {
-            let Some((d, b, other_rest)) = other else { continue };
-            if first == second || *d != -*c || other_rest != rest || a == b {
-                continue;
-            }
-            let difference = graph.sub(*a, *b);
-            if graph.operation_count(&[difference]) >= graph.operation_count(&[*a, *b]) {
-                continue;
-            }
-            let half = graph.number(Rational::new(1, 2));
-            let (root_a, root_b) = (graph.pow(*a, half), graph.pow(*b, half));
-            let denominator = graph.add(root_a, root_b);
-            let quotient = graph.div(difference, denominator);
-            let mut product = rest.clone();
-            product.push(graph.number(*c));
-            product.push(quotient);
-            let mut others: Vec<Id> = terms
-                .iter()
-                .enumerate()
-                .filter(|(index, _)| *index != first && *index != second)
-                .map(|(_, &term)| term)
-                .collect();
-            others.push(graph.product_of(product));
-            return Some(graph.sum_of(others));
-        }
-    }
-    None
+/// `otherwise` where `group` has lost at most two bits (`4 |group| ≥ |leading|`), else `equal`.
+fn cancelling(graph: &mut Graph, group: Id, leading: Id, otherwise: Id, equal: Id) -> Id {
+    let magnitude = graph.apply(Func::Abs, group);
+    let four = graph.integer(4);
+    let scaled_magnitude = graph.mul(four, magnitude);
+    let leading_magnitude = graph.apply(Func::Abs, leading);
+    let kept = graph.compare(crate::ir::Compare::GreaterEqual, scaled_magnitude, leading_magnitude);
+    graph.select(kept, otherwise, equal)
 }
 
 /// The factor `t^p` of a term with `t` a sum and `p` rational: `(position, t, p)`.
@@ -685,7 +681,82 @@ fn common_power(graph: &mut Graph, id: Id) -> Option<Id> {
         others.push(combined);
         return Some(graph.sum_of(others));
     }
-    None
+    common_powers(graph, &terms, &powers)
+}
+
+/// `common-power` over several sums at once: the terms over powers of every one of them,
+/// combined over the lowest power of each, where the numerator then cancels exactly. The
+/// derivative of `\frac{x^2}{\sqrt{x^2 + 1} \sqrt{x^2 + 4}}` has three terms of size 2 at `x =
+/// 10^4` that add up to `5/x^3`; over `(x^2 + 1)^{3/2} (x^2 + 4)^{3/2}` its numerator is `5x^3 +
+/// 8x`.
+fn common_powers(graph: &mut Graph, terms: &[Id], powers: &[Vec<(usize, Id, Rational)>]) -> Option<Id> {
+    let mut bases: Vec<Id> = Vec::new();
+    for (base, count) in powers
+        .iter()
+        .flatten()
+        .map(|(_, base, _)| *base)
+        .map(|base| (base, powers.iter().filter(|found| found.iter().any(|(_, other, _)| *other == base)).count()))
+    {
+        if count >= 2 && !bases.contains(&base) {
+            bases.push(base);
+        }
+    }
+    if bases.len() < 2 {
+        return None;
+    }
+    // The terms over a power of every base, with each power's position and exponent.
+    let over: Vec<(usize, Vec<(usize, Rational)>)> = powers
+        .iter()
+        .enumerate()
+        .filter_map(|(term, found)| {
+            let exponents: Option<Vec<(usize, Rational)>> = bases
+                .iter()
+                .map(|base| {
+                    found
+                        .iter()
+                        .find(|(_, other, _)| other == base)
+                        .map(|&(position, _, exponent)| (position, exponent))
+                })
+                .collect();
+            exponents.map(|exponents| (term, exponents))
+        })
+        .collect();
+    if over.len() < 2 {
+        return None;
+    }
+    let lowest: Vec<Rational> = (0..bases.len())
+        .map(|index| over.iter().map(|(_, exponents)| exponents[index].1).min())
+        .collect::<Option<_>>()?;
+    let mut numerators = Vec::new();
+    for (term, exponents) in &over {
+        let mut rest = factors(graph, terms[*term]);
+        for (index, &(position, exponent)) in exponents.iter().enumerate() {
+            let shift = exponent - lowest[index];
+            if !shift.is_integer() || shift > 4.into() {
+                return None;
+            }
+            let shift = graph.number(shift);
+            rest[position] = graph.pow(bases[index], shift);
+        }
+        numerators.push(graph.product_of(rest));
+    }
+    let numerator = graph.sum_of(numerators.clone());
+    let expanded = expand(graph, numerator, 64)?;
+    if graph.operation_count(&[expanded]) >= graph.operation_count(&numerators) {
+        return None;
+    }
+    let mut combined = vec![expanded];
+    for (index, &base) in bases.iter().enumerate() {
+        let lowest = graph.number(lowest[index]);
+        combined.push(graph.pow(base, lowest));
+    }
+    let combined = graph.product_of(combined);
+    let mut others: Vec<Id> = (0..terms.len())
+        .filter(|index| !over.iter().any(|(term, _)| term == index))
+        .map(|index| terms[index])
+        .collect();
+    others.push(combined);
+    Some(graph.sum_of(others))
 }
 
 /// The expanded form of a polynomial expression: products distributed over sums, small
@@ -896,4 +967,359 @@ fn sigmoid_difference(graph: &mut Graph, id: Id) -> Option<Id> {
         }
     }
     None
+}
+
+/// A term as the exponent of `radicand` in it (0 where it has no power of it) and its other
+/// factors.
+fn power_of_radicand(graph: &mut Graph, term: Id, radicand: Id) -> (Rational, Id) {
+    let factors = factors(graph, term);
+    let position = factors.iter().position(|&factor| match graph.node(factor) {
+        Node::Pow(base, exponent) => *base == radicand && graph.rational(*exponent).is_some(),
+        _ => factor == radicand,
+    });
+    let Some(position) = position else { return (Rational::from_integer(0), term) };
+    let exponent = match graph.node(factors[position]) {
+        Node::Pow(_, exponent) => graph.rational(*exponent).unwrap_or_else(|| Rational::from_integer(1)),
+        _ => Rational::from_integer(1),
+    };
+    let mut rest = factors;
+    rest.remove(position);
+    (exponent, graph.product_of(rest))
+}
+
+/// The radicands of the square roots in a sum's terms: bases of powers whose exponent is an odd
+/// multiple of 1/2, that are sums themselves.
+fn radicands(graph: &Graph, terms: &[Id]) -> Vec<Id> {
+    let mut found = Vec::new();
+    for &term in terms {
+        for factor in factors(graph, term) {
+            if let Node::Pow(base, exponent) = graph.node(factor)
+                && graph.rational(*exponent).is_some_and(|value| *value.denom() == 2)
+                && matches!(graph.node(*base), Node::Add(_))
+                && !found.contains(base)
+            {
+                found.push(*base);
+            }
+        }
+    }
+    found
+}
+
+/// `conjugate-root`: a sum that is `u^g (A + B \sqrt{u})` for a radicand `u`, where `A` and `B`
+/// are free of `\sqrt{u}` and `A^2 - B^2 u` is simpler than either square (its leading terms
+/// cancel exactly: `x + \sqrt{x^2 + b}` has `A^2 - B^2 u = -b`; `A` may hold another root,
+/// `\sqrt{x + 1} - \sqrt{x}` has `-1`), is computed as the conjugate quotient `u^g (A^2 - B^2 u) /
+/// (A - B \sqrt{u})` wherever the sum has lost more than two bits to cancellation (`4 |S| <
+/// |P|`, with `P` the terms of `A` as they are in the sum, or `S` is NaN): squareplus at `x =
+/// -10^8`, `\sqrt{x^2 + 1} - x` at `10^8`, the derivative `\frac{1}{2} + \frac{x}{2 \sqrt{x^2 +
+/// b}}` far left. Elsewhere the sum is computed as it is: there its terms do not cancel, while
+/// the conjugate's numerator can overflow (`\frac{3}{4}x^2 - x` for the bent identity at
+/// `10^{200}`). Where only some terms of `A` make the leading terms cancel, only those are
+/// grouped with the root, and where several groupings do, each is computed where its group
+/// cancels: `\frac{\sqrt{4x^2 + 4}}{2} + x - 1` cancels near 0 in `\frac{\sqrt{4x^2 + 4}}{2} - 1`
+/// and far left in `\frac{\sqrt{4x^2 + 4}}{2} + x`.
+fn conjugate_root(graph: &mut Graph, id: Id) -> Option<Id> {
+    let Node::Add(terms) = graph.node(id).clone() else { return None };
+    for radicand in radicands(graph, &terms) {
+        if crate::constant::fold(graph, radicand).is_some() {
+            continue;
+        }
+        let split: Vec<(Rational, Id)> = terms.iter().map(|&term| power_of_radicand(graph, term, radicand)).collect();
+        if split.iter().any(|(exponent, _)| !exponent.is_integer() && *exponent.denom() != 2) {
+            continue;
+        }
+        let lowest = split.iter().map(|(exponent, _)| *exponent).min()?;
+        // Each term of the sum over `u^g`: in `A` (a whole power of `u`) or in `B` (times √u).
+        let mut whole = Vec::new();
+        let mut rooted = Vec::new();
+        for (position, &(exponent, rest)) in split.iter().enumerate() {
+            let shift = exponent - lowest;
+            let (list, power) =
+                if shift.is_integer() { (&mut whole, shift) } else { (&mut rooted, shift - Rational::new(1, 2)) };
+            let power = graph.number(power);
+            let scaled = graph.pow(radicand, power);
+            list.push((position, graph.mul(rest, scaled)));
+        }
+        if whole.is_empty() || rooted.is_empty() || whole.len() > 4 {
+            continue;
+        }
+        let b_terms: Vec<Id> = rooted.iter().map(|&(_, term)| term).collect();
+        let b = graph.sum_of(b_terms);
+        let two = graph.integer(2);
+        let b_squared = graph.pow(b, two);
+        let b_squared_u = graph.mul(b_squared, radicand);
+        let Some(b_squared_u) = expand(graph, b_squared_u, 64) else { continue };
+        // The subsets of `A`'s terms whose square cancels `B^2 u`: the simplest first.
+        let mut accepted: Vec<(usize, usize, Id, Id)> = Vec::new();
+        for mask in 1..(1usize << whole.len()) {
+            let chosen: Vec<Id> = whole
+                .iter()
+                .enumerate()
+                .filter(|(bit, _)| mask & (1 << bit) != 0)
+                .map(|(_, &(_, term))| term)
+                .collect();
+            let a = graph.sum_of(chosen);
+            let a_squared = graph.pow(a, two);
+            let Some(a_squared) = expand(graph, a_squared, 64) else { continue };
+            let difference = graph.sub(a_squared, b_squared_u);
+            let Some(numerator) = expand(graph, difference, 64) else { continue };
+            if graph.rational(numerator).is_some_and(|value| value == Rational::from_integer(0)) {
+                continue;
+            }
+            let size = graph.operation_count(&[numerator]);
+            let squares = graph.operation_count(&[a_squared]).max(graph.operation_count(&[b_squared_u]));
+            if size < squares {
+                accepted.push((size, mask, a, numerator));
+            }
+        }
+        if accepted.is_empty() {
+            continue;
+        }
+        accepted.sort_by_key(|&(size, mask, ..)| (size, std::cmp::Reverse(mask.count_ones())));
+        // Each grouping's conjugate where its group cancels; the sum as it is where none does.
+        // (The bent identity's sum `\frac{\sqrt{4x^2 + 4}}{2} + x - 1` cancels near 0 in
+        // `\frac{\sqrt{4x^2+4}}{2} - 1` and far left in `\frac{\sqrt{4x^2+4}}{2} + x`.)
+        let half = graph.number(Rational::new(1, 2));
+        let root = graph.pow(radicand, half);
+        let b_root = graph.mul(b, root);
+        let lowest = graph.number(lowest);
+        let scale = graph.pow(radicand, lowest);
+        let mut computed = id;
+        for &(_, mask, a, numerator) in accepted.iter().rev() {
+            let in_group = |bit: usize| mask & (1 << bit) != 0;
+            let grouped: Vec<usize> = whole
+                .iter()
+                .enumerate()
+                .filter(|(bit, _)| in_group(*bit))
+                .map(|(_, &(position, _))| position)
+                .chain(rooted.iter().map(|&(position, _)| position))
+                .collect();
+            let group_terms: Vec<Id> = grouped.iter().map(|&position| terms[position]).collect();
+            let group = graph.sum_of(group_terms);
+            let leading: Vec<Id> = whole
+                .iter()
+                .enumerate()
+                .filter(|(bit, _)| in_group(*bit))
+                .map(|(_, &(position, _))| terms[position])
+                .collect();
+            let leading = graph.sum_of(leading);
+            // u^g (A^2 - B^2 u) / (A - B √u), and the terms outside the group.
+            let denominator = graph.sub(a, b_root);
+            let quotient = graph.div(numerator, denominator);
+            let conjugate = graph.mul(scale, quotient);
+            let mut regrouped: Vec<Id> = (0..terms.len())
+                .filter(|position| !grouped.contains(position))
+                .map(|position| terms[position])
+                .collect();
+            regrouped.push(conjugate);
+            let regrouped = graph.sum_of(regrouped);
+            computed = cancelling(graph, group, leading, computed, regrouped);
+        }
+        return Some(graph.computed_as(id, computed));
+    }
+    None
+}
+
+/// `scaled-radicand` ([`LAST_RULES`]), the stabiliser's last pass: a product with a root or a
+/// negative power of a sum that holds one even power of some `a`, `r (c a^{2k} + s)^{p}`
+/// (`\sqrt{x^2 + b}`, `x (1 + x^2)^{-1/2}`, `\frac{x^2}{x^2 + 1}`), is
+/// computed where `|a| > 1` as `r' \operatorname{sign}(a)^m |a|^{m + 2kp} (c + s a^{-2k})^p`,
+/// with the product's own powers `a^m` taken in: `a^{2k}` overflows from `|a| > 10^{154}`
+/// (`10^{19}` in `f32`) while the value is of the size of `|a|^{m + 2kp}` (ISRU `\frac{x}{\sqrt{1 +
+/// x^2}}` is 1 at `10^{200}`, not 0), and where `|a| \le 1` the radicand cannot overflow. It runs
+/// after the other rules, which see the roots as they are written (`conjugate-root`).
+pub fn scale_radicands(graph: &mut Graph, id: Id) -> Id {
+    RadicandScaler { memo: HashMap::new() }.visit(graph, id)
+}
+
+struct RadicandScaler {
+    memo: HashMap<Id, Id>,
+}
+
+impl RadicandScaler {
+    fn visit(&mut self, graph: &mut Graph, id: Id) -> Id {
+        if let Some(&done) = self.memo.get(&id) {
+            return done;
+        }
+        let result = match graph.node(id).clone() {
+            _ if crate::constant::fold(graph, id).is_some() => id,
+            Node::Mul(factors) => {
+                let factors: Vec<Id> = factors.into_iter().map(|factor| self.inside(graph, factor)).collect();
+                let product = graph.product_of(factors);
+                last_rules(graph, product)
+            }
+            Node::Pow(..) => {
+                let power = self.inside(graph, id);
+                last_rules(graph, power)
+            }
+            _ => graph.rebuild(id, &mut |graph, child| self.visit(graph, child)),
+        };
+        self.memo.insert(id, result);
+        result
+    }
+
+    /// A factor with its children visited; a power is kept a power (its product scales it).
+    fn inside(&mut self, graph: &mut Graph, factor: Id) -> Id {
+        match graph.node(factor).clone() {
+            Node::Pow(base, exponent) => {
+                let base = self.visit(graph, base);
+                let exponent = self.visit(graph, exponent);
+                graph.pow(base, exponent)
+            }
+            _ => self.visit(graph, factor),
+        }
+    }
+}
+
+/// For a sum of terms `r a^e` (`e` an integer, `r` free of `a`), the largest `e`, `d`, and the
+/// sum over `a^d`.
+fn leading_power(graph: &mut Graph, sum: Id, a: Id) -> Option<(i128, Id)> {
+    let Node::Add(terms) = graph.node(sum).clone() else { return None };
+    let mut split = Vec::new();
+    for term in terms {
+        let (exponent, rest) = match power_of_radicand(graph, term, a) {
+            (exponent, rest) if exponent.is_integer() => (*exponent.numer(), rest),
+            _ => return None,
+        };
+        if mentions(graph, rest, a) {
+            return None;
+        }
+        split.push((exponent, rest));
+    }
+    let degree = split.iter().map(|(exponent, _)| *exponent).max()?;
+    let terms = split
+        .into_iter()
+        .map(|(exponent, rest)| {
+            let shift = graph.integer(exponent - degree);
+            let power = graph.pow(a, shift);
+            graph.mul(rest, power)
+        })
+        .collect();
+    Some((degree, graph.sum_of(terms)))
+}
+
+/// Whether `part` occurs in the expression at `id`.
+fn mentions(graph: &Graph, id: Id, part: Id) -> bool {
+    let mut stack = vec![id];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(node) = stack.pop() {
+        if node == part {
+            return true;
+        }
+        if seen.insert(node) {
+            stack.extend(graph.children(node));
+        }
+    }
+    false
+}
+
+/// `id` with the first of [`LAST_RULES`] that applies.
+fn last_rules(graph: &mut Graph, id: Id) -> Id {
+    LAST_RULES.iter().find_map(|rule| (rule.apply)(graph, id)).unwrap_or(id)
+}
+
+/// The term of a radicand that holds an even power `a^{2k}`: `(position, a, 2k, the term's
+/// other factors)`; `None` unless exactly one term does.
+fn square_term(graph: &mut Graph, terms: &[Id]) -> Option<(usize, Id, i128, Id)> {
+    let mut found = None;
+    for (position, &term) in terms.iter().enumerate() {
+        let factors = factors(graph, term);
+        for (index, &factor) in factors.iter().enumerate() {
+            let Node::Pow(base, exponent) = *graph.node(factor) else { continue };
+            let Some(power) = graph.rational(exponent).filter(|value| value.is_integer()).map(|value| *value.numer())
+            else {
+                continue;
+            };
+            if power < 2 || power % 2 != 0 || crate::constant::fold(graph, base).is_some() {
+                continue;
+            }
+            if found.is_some() {
+                return None;
+            }
+            let mut rest = factors.clone();
+            rest.remove(index);
+            let rest = graph.product_of(rest);
+            found = Some((position, base, power, rest));
+        }
+    }
+    found
+}
+
+/// See [`scale_radicands`]: the scaled form of a product (or power) chosen where `|a| > 1`.
+fn scaled_product(graph: &mut Graph, id: Id) -> Option<Id> {
+    let factors = factors(graph, id);
+    // A root, or a negative power (`\frac{x^2}{x^2 + 1}` is `∞/∞` where `x^2` overflows), of a
+    // sum with one even power of `a`: its scaled radicand `c + s a^{-2k}`, and `2kp`.
+    let scalable = |graph: &mut Graph, factor: Id, of: Option<Id>| -> Option<(Id, Id, Rational)> {
+        let Node::Pow(radicand, exponent) = *graph.node(factor) else { return None };
+        let exponent = graph.rational(exponent).filter(|value| !value.is_integer() || *value.numer() < 0)?;
+        let Node::Add(terms) = graph.node(radicand).clone() else { return None };
+        let (square_position, a, power, coefficient) = square_term(graph, &terms)?;
+        if of.is_some_and(|of| of != a) {
+            return None;
+        }
+        let minus_power = graph.integer(-power);
+        let inverse_square = graph.pow(a, minus_power);
+        let mut scaled_terms = vec![coefficient];
+        for (index, &term) in terms.iter().enumerate() {
+            if index != square_position {
+                scaled_terms.push(graph.mul(term, inverse_square));
+            }
+        }
+        let scaled_radicand = graph.sum_of(scaled_terms);
+        let p = graph.number(exponent);
+        Some((a, graph.pow(scaled_radicand, p), Rational::from_integer(power) * exponent))
+    };
+    let a = factors.iter().find_map(|&factor| scalable(graph, factor, None).map(|(a, ..)| a))?;
+    // r Π (c_i + s_i a^{-2k_i})^{p_i} sign(a)^m |a|^{m + Σ 2k_i p_i}, the product's integer powers
+    // `a^m` taken in.
+    let mut others = Vec::new();
+    let mut m = Rational::from_integer(0);
+    let mut scale = Rational::from_integer(0);
+    for &factor in &factors {
+        if let Some((_, scaled, shift)) = scalable(graph, factor, Some(a)) {
+            others.push(scaled);
+            scale += shift;
+            continue;
+        }
+        match graph.node(factor) {
+            _ if factor == a => m += Rational::from_integer(1),
+            Node::Pow(base, exponent)
+                if *base == a && graph.rational(*exponent).is_some_and(|value| value.is_integer()) =>
+            {
+                m += graph.rational(*exponent).unwrap_or_default();
+            }
+            _ => match leading_power(graph, factor, a) {
+                // A polynomial in `a` with its leading power taken out: `8x + 5x^3` is
+                // `x^3 (8x^{-2} + 5)`, which does not overflow with `x^3`.
+                Some((degree, rest)) if degree > 0 => {
+                    m += Rational::from_integer(degree);
+                    others.push(rest);
+                }
+                _ => others.push(factor),
+            },
+        }
+    }
+    let magnitude = graph.apply(Func::Abs, a);
+    let outer = m + scale;
+    // A negative power as a power of the reciprocal, `|a^{-1}|^{3}` rather than `1/|a|^3`: where
+    // `|a|^3` overflows (`f32` from `|a| = 7 \cdot 10^{12}`) the result may still be a normal
+    // number, and the reciprocal's power only underflows gradually.
+    let (base, outer) = if outer < Rational::from_integer(0) {
+        let minus_one = graph.integer(-1);
+        let reciprocal = graph.pow(a, minus_one);
+        (graph.apply(Func::Abs, reciprocal), -outer)
+    } else {
+        (magnitude, outer)
+    };
+    let outer = graph.number(outer);
+    others.push(graph.pow(base, outer));
+    if *m.numer() % 2 != 0 {
+        others.push(graph.apply(Func::Sign, a));
+    }
+    let scaled = graph.product_of(others);
+    let one = graph.integer(1);
+    let large = graph.compare(crate::ir::Compare::Greater, magnitude, one);
+    let chosen = graph.select(large, scaled, id);
+    Some(graph.computed_as(id, chosen))
 }

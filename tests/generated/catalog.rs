@@ -401,26 +401,48 @@ pub fn softplus_beta_fused<F: ::texgrad::Float>(beta: F, x: F) -> (F, F, F) {
         F,
         ::texgrad::__private::Scalar,
     >(t0);
-    let t1 = ::texgrad::__private::math::sigmoid_from_parts::<
+    let t1 = (beta != <F as ::texgrad::Float>::literal(0f32, 0f64));
+    let t2 = ::texgrad::__private::math::sigmoid_from_parts::<
         F,
         ::texgrad::__private::Scalar,
     >(t0, f0_e, f0_r);
-    let t2 = (-(beta * x));
+    let t3 = (-(beta * x));
     let (f1_e, f1_r) = ::texgrad::__private::math::logistic_parts::<
         F,
         ::texgrad::__private::Scalar,
-    >(t2);
+    >(t3);
     (
         (::texgrad::__private::math::softplus_from_parts::<
             F,
             ::texgrad::__private::Scalar,
         >(t0, f0_e) / beta),
-        t1,
-        (beta * t1
-            * ::texgrad::__private::math::sigmoid_from_parts::<
-                F,
-                ::texgrad::__private::Scalar,
-            >(t2, f1_e, f1_r)),
+        ::core::hint::select_unpredictable(
+            t1,
+            t2,
+            <F as ::texgrad::Float>::literal(
+                ::core::primitive::f32::NAN,
+                ::core::primitive::f64::NAN,
+            ),
+        ),
+        ::texgrad::__private::math::choose::<
+            F,
+            ::texgrad::__private::Scalar,
+        >(
+            t1,
+            #[inline(always)]
+            || {
+                (beta * t2
+                    * ::texgrad::__private::math::sigmoid_from_parts::<
+                        F,
+                        ::texgrad::__private::Scalar,
+                    >(t3, f1_e, f1_r))
+            },
+            #[inline(always)]
+            || <F as ::texgrad::Float>::literal(
+                ::core::primitive::f32::NAN,
+                ::core::primitive::f64::NAN,
+            ),
+        ),
     )
 }
 #[allow(unused_parens, unused_variables, clippy::double_parens, clippy::approx_constant)]

@@ -267,8 +267,9 @@ fn default_wrt(expression: &Expression, wrt: Option<&str>) -> Result<String, Eng
 }
 
 /// `texgrad diff FORMULA`.
-pub fn diff(formula: &str, wrt: Option<&str>, format: Format, second: bool, vjp: Option<&str>) -> ExitCode {
-    let result = Expression::parse(formula).and_then(|expression| {
+pub fn diff(argument: &str, wrt: Option<&str>, format: Format, second: bool, vjp: Option<&str>) -> ExitCode {
+    let (formula, _) = target(argument);
+    let result = parse_formula(formula).and_then(|expression| {
         let wrt = default_wrt(&expression, wrt)?;
         let mut derivative = match vjp {
             Some(cotangent) => expression.vector_jacobian_product(&wrt, cotangent)?,
@@ -316,13 +317,14 @@ fn binding(bindings: Bindings, text: &str) -> Result<Bindings, EngineError> {
 }
 
 /// `texgrad eval FORMULA --at x=0.5`.
-pub fn eval(formula: &str, at: &[String], derivative: Option<&str>) -> ExitCode {
+pub fn eval(argument: &str, at: &[String], derivative: Option<&str>) -> ExitCode {
+    let (formula, defaults) = target(argument);
     let result = (|| {
-        let mut bindings = Bindings::default();
+        let mut bindings = defaults;
         for text in at {
             bindings = binding(bindings, text)?;
         }
-        let mut expression = Expression::parse(formula)?;
+        let mut expression = parse_formula(formula)?;
         if let Some(wrt) = derivative {
             expression = expression.derivative(wrt)?;
         }
@@ -411,13 +413,14 @@ struct Quantity {
 /// the input, each in the form texgrad computes and as written (the value as the formula is
 /// written, the derivatives as differentiation gives them, without the stabiliser), measured
 /// in `f32` and `f64` against the exact value at every sample of the input's range.
-pub fn accuracy_of(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFormat) -> ExitCode {
+pub fn accuracy_of(argument: &str, wrt: Option<&str>, at: &[String], format: ReportFormat) -> ExitCode {
+    let (formula, defaults) = target(argument);
     let result = (|| -> Result<(String, Vec<Quantity>), EngineError> {
-        let mut bindings = Bindings::default();
+        let mut bindings = defaults;
         for text in at {
             bindings = binding(bindings, text)?;
         }
-        let expression = Expression::parse(formula)?;
+        let expression = parse_formula(formula)?;
         let (scalars, vectors) = expression.names();
         if !vectors.is_empty() {
             return Err(EngineError::new("texgrad accuracy measures scalar formulas of one input")
@@ -551,15 +554,15 @@ fn worst_cell(errors: &oracle::Errors) -> String {
 /// the derivative of `FORMULA` with respect to `wrt`, compared on both sides of every kink. Exit
 /// code 0 when it is, 1 with the input where it is not (and the true derivative), 2 when the
 /// formula, the claim or a value does not parse.
-pub fn check(formula: &str, claim: &str, wrt: Option<&str>, at: &[String]) -> ExitCode {
-    let mut bindings = Bindings::default();
+pub fn check(argument: &str, claim: &str, wrt: Option<&str>, at: &[String]) -> ExitCode {
+    let (formula, mut bindings) = target(argument);
     for text in at {
         bindings = match binding(bindings, text) {
             Ok(bindings) => bindings,
             Err(error) => return refuse(text, &error),
         };
     }
-    let (expression, input) = match Expression::parse(formula).and_then(|expression| {
+    let (expression, input) = match parse_formula(formula).and_then(|expression| {
         let input = default_wrt(&expression, wrt)?;
         Ok((expression, input))
     }) {
@@ -675,13 +678,14 @@ pub fn emit(formula: &str, name: &str, inputs: &[String], parameters: &[String],
 
 /// `texgrad analyze FORMULA`: the function's character (range, f(0), monotonicity, limits,
 /// saturation, dead zones, continuity of f and f'), each with how it is known.
-pub fn analyze(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFormat) -> ExitCode {
+pub fn analyze(argument: &str, wrt: Option<&str>, at: &[String], format: ReportFormat) -> ExitCode {
+    let (formula, defaults) = target(argument);
     let result = (|| {
-        let mut bindings = Bindings::default();
+        let mut bindings = defaults;
         for text in at {
             bindings = binding(bindings, text)?;
         }
-        let expression = Expression::parse(formula)?;
+        let expression = parse_formula(formula)?;
         let input = default_wrt(&expression, wrt)?;
         let analysis = texgrad::symbolic::analysis::analyze(&expression, &input, &bindings)?;
         Ok::<_, EngineError>((input, analysis))
@@ -705,7 +709,13 @@ pub fn analyze(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFo
         (false, false) => "no",
     };
     let monotone = analysis.monotonicity.to_string();
+    let defined = if analysis.domain.is_empty() {
+        "everywhere".to_owned()
+    } else {
+        format!("where {}", analysis.domain.join(" and "))
+    };
     let rows: Vec<(&str, String, &str)> = vec![
+        ("defined", defined, "exact"),
         ("range", analysis.range_text(), analysis.range_certainty()),
         ("f(0)", number(analysis.at_zero), "exact"),
         ("monotone", monotone, analysis.monotonicity_certainty()),
@@ -748,7 +758,7 @@ pub fn analyze(formula: &str, wrt: Option<&str>, at: &[String], format: ReportFo
                 say!("  {name:<24}{value:<28}{certainty}");
             }
             say!(
-                "sampled: true at every decade of both signs up to 1e300, every 0.05 over [-30, 30] and both sides of every kink, not proved between them."
+                "sampled: true at every decade of both signs up to 1e300, every 0.05 over [-30, 30] and both sides of every kink, not proved between them; limits and poles from values far beyond (to 2^(2^40)) and close to them."
             );
         }
         ReportFormat::Json => {
@@ -798,6 +808,34 @@ fn numeric_disagreement(expression: &Expression, derivative: &Expression, input:
 /// A catalog definition's parameters bound to their defaults.
 pub(crate) fn parameter_defaults(info: &texgrad::Info) -> Bindings {
     info.parameters.iter().fold(Bindings::default(), |bindings, (name, value)| bindings.scalar(name, *value))
+}
+
+/// The catalog definition a command's argument names (`gelu`, `log_cosh`, `GELU`), if it is a
+/// name rather than a formula: as inside formulas, where `\operatorname{gelu}` calls it.
+fn catalog_entry(argument: &str) -> Option<&'static texgrad::Info> {
+    let name = argument.trim();
+    texgrad::catalog().iter().find(|info| info.name.eq_ignore_ascii_case(name))
+}
+
+/// What a command works on: a catalog name's formula with its parameters at their defaults,
+/// or the formula itself with nothing bound.
+fn target(argument: &str) -> (&str, Bindings) {
+    match catalog_entry(argument) {
+        Some(info) => (info.formula, parameter_defaults(info)),
+        None => (argument, Bindings::default()),
+    }
+}
+
+/// A formula parsed with the catalog's callable definitions (as [`Expression::parse`] does)
+/// and its losses and vector activations known by name, so that calling one says what it is.
+fn parse_formula(formula: &str) -> Result<Expression, EngineError> {
+    let not_callable = texgrad::catalog().iter().filter_map(|info| match info.kind {
+        texgrad::Kind::Loss => Some((info.name, "loss over vectors")),
+        texgrad::Kind::Vector => Some((info.name, "vector activation")),
+        texgrad::Kind::Scalar | texgrad::Kind::Gate => None,
+    });
+    let context = texgrad::grammar::Context::default().with_not_callable(not_callable);
+    Expression::parse_with(formula, &context, &texgrad::symbolic::lower::Scope::default())
 }
 
 fn catalog_row(info: &texgrad::Info) -> Result<CatalogRow, EngineError> {
@@ -929,7 +967,7 @@ pub fn plot(
     at: &[String],
     range: Option<(f64, f64)>,
 ) -> ExitCode {
-    let info = texgrad::catalog().iter().find(|info| info.name == target && info.kind == texgrad::Kind::Scalar);
+    let info = catalog_entry(target).filter(|info| info.kind == texgrad::Kind::Scalar);
     let formula = info.map_or(target, |info| info.formula);
     let mut bindings = info.map_or_else(Bindings::default, parameter_defaults);
     for text in at {
@@ -939,7 +977,7 @@ pub fn plot(
         };
     }
     let result = (|| {
-        let expression = Expression::parse(formula)?;
+        let expression = parse_formula(formula)?;
         if !expression.names().1.is_empty() || !expression.free_indices().is_empty() {
             return Err(EngineError::new("texgrad plot draws scalar functions of one input, not vectors"));
         }

@@ -23,7 +23,10 @@ use texgrad_math::Float;
 use texgrad_math::dispatch::Arch;
 
 use crate::constant::{self, DoubleDouble};
-use crate::emit::{constant_terms, gaussian_of, rational_literals, scaled, sigmoid_pair, split_coefficient};
+use crate::emit::{
+    QuotientPowers, constant_terms, gaussian_of, quotient_powers, rational_literals, scaled, sigmoid_pair,
+    split_coefficient,
+};
 use crate::eval::Bindings;
 use crate::ir::{Compare, Constant, Func, Graph, Id, Node, Rational};
 
@@ -326,6 +329,7 @@ impl<F: Float> Compiler<'_, F> {
                 let (argument, series, exact) = (self.slot(argument)?, self.slot(series)?, self.slot(exact)?);
                 self.push(Op::NearZero { argument, series, exact })
             }
+            Node::ComputedAs { computed, .. } => self.slot(computed)?,
             Node::Select { condition, then, otherwise } => {
                 let (condition, then, otherwise) = (self.slot(condition)?, self.slot(then)?, self.slot(otherwise)?);
                 self.push(Op::Select { condition, then, otherwise })
@@ -378,8 +382,24 @@ impl<F: Float> Compiler<'_, F> {
             factors.remove(high);
             factors.remove(low);
         }
+        let QuotientPowers { pairs, exponents } = quotient_powers(graph, &factors);
+        for (top, bottom, k) in pairs {
+            let (top, bottom) = (self.slot(top)?, self.slot(bottom)?);
+            let quotient = self.push(Op::Product { numerator: vec![top], denominator: vec![bottom], negate: false });
+            numerator.push(self.power(quotient, Rational::from_integer(i128::from(k))));
+        }
         let mut constant_part: Option<DoubleDouble> = None;
-        for &factor in &factors {
+        for (position, &factor) in factors.iter().enumerate() {
+            if let Some(&exponent) = exponents.get(&position) {
+                let Node::Pow(base, _) = graph.node(factor) else { continue };
+                let base_slot = self.slot(*base)?;
+                match *exponent.numer() {
+                    0 => {}
+                    n if n < 0 => denominator.push(self.power(base_slot, -exponent)),
+                    _ => numerator.push(self.power(base_slot, exponent)),
+                }
+                continue;
+            }
             if let Some(value) = constant::fold(graph, factor) {
                 constant_part = Some(constant_part.map_or(value, |product| product.times(value)));
                 continue;

@@ -40,8 +40,22 @@ impl<'g> Exact<'g> {
     ) -> Result<Option<Precise>, EngineError> {
         let mut indices = indices.clone();
         let mut evaluator =
-            Evaluator { graph: self.graph, bindings, memo: HashMap::new(), index_free: &self.index_free };
+            Evaluator { graph: self.graph, bindings, memo: HashMap::new(), index_free: &self.index_free, input: None };
         evaluator.value(id, &mut indices)
+    }
+
+    /// The value of `id` with `input` at `value`, which may lie far beyond `f64`'s range
+    /// (`2^{2^{40}}`, where an analysis tells a slow growth from a limit), the other names bound
+    /// by `bindings`.
+    pub fn at_input(&self, id: Id, bindings: &Bindings, input: &str, value: Precise) -> Option<Precise> {
+        let mut evaluator = Evaluator {
+            graph: self.graph,
+            bindings,
+            memo: HashMap::new(),
+            index_free: &self.index_free,
+            input: Some((input, value)),
+        };
+        evaluator.value(id, &mut HashMap::new()).ok().flatten()
     }
 }
 
@@ -52,6 +66,8 @@ struct Evaluator<'g> {
     memo: HashMap<Id, Option<Precise>>,
     /// Whether each node (by arena position) depends on no index.
     index_free: &'g [bool],
+    /// An input bound to a value that need not be an `f64`.
+    input: Option<(&'g str, Precise)>,
 }
 
 /// Whether each node depends on no index: no element, delta or sum below it.
@@ -106,6 +122,9 @@ impl Evaluator<'_> {
             Node::Float(bits) => Precise::from_f64(f64::from_bits(bits)),
             Node::Constant(Constant::Pi) => pi(),
             Node::Constant(Constant::E) => Precise::one().exp(),
+            Node::Symbol(name) if self.input.is_some_and(|(input, _)| input == name) => {
+                self.input.map_or(Precise::NAN, |(_, value)| value)
+            }
             Node::Symbol(name) => match self.bindings.scalars.get(&name) {
                 Some(&value) => Precise::from_f64(value),
                 None => {
@@ -194,6 +213,9 @@ impl Evaluator<'_> {
                 let small = argument.abs().compare(&Precise::one().scale(-26)).is_some_and(|order| order.is_lt());
                 return get(self, if small { series } else { exact }, indices);
             }
+            // The computed form is the one written not to cancel (a conjugate): at 256 bits too it
+            // keeps digits the exact one loses (`\sqrt{x^2 + 1} - x` at 10^{100}).
+            Node::ComputedAs { computed, .. } => return get(self, computed, indices),
             Node::Select { condition, then, otherwise } => {
                 let Some(condition) = get(self, condition, indices)? else { return Ok(None) };
                 return get(self, if condition.is_zero() { otherwise } else { then }, indices);

@@ -368,6 +368,13 @@ pub fn ulp_error<F: Float>(value: f64, reference: &Precise) -> f64 {
     if value.is_nan() || rounded.is_nan() {
         return if value.is_nan() && rounded.is_nan() { 0.0 } else { f64::INFINITY };
     }
+    // A finite exact value just beyond the largest float rounds to infinity; a result of the
+    // largest float there is off by its distance, in units of the top binade, not infinitely.
+    if value.is_finite() && rounded.is_infinite() && reference.is_finite() {
+        let largest = if size_of::<F>() == 4 { f64::from(f32::MAX) } else { f64::MAX };
+        let difference = Precise::from_f64(value).sub(reference).abs().to_f64();
+        return difference / ulp::<F>(largest);
+    }
     if !value.is_finite() || !rounded.is_finite() {
         return if value == rounded { 0.0 } else { f64::INFINITY };
     }
@@ -812,6 +819,19 @@ pub fn compare(
     bindings: &Bindings,
     density: Density,
 ) -> Vec<Option<Measurement>> {
+    compare_where(graph, forms, input, bindings, density, |_, _| true)
+}
+
+/// [`compare`] at the inputs `keep` accepts only, given each input and its exact value (normal
+/// inputs whose value is well inside the type's range, say).
+pub fn compare_where(
+    graph: &Graph,
+    forms: &[Id],
+    input: &str,
+    bindings: &Bindings,
+    density: Density,
+    keep: impl Fn(f64, &Precise) -> bool,
+) -> Vec<Option<Measurement>> {
     let Some(&first) = forms.first() else { return Vec::new() };
     let mut samples = samples(graph, first, input, bindings, density);
     // Where any of the forms overflows or underflows, on both sides.
@@ -822,6 +842,8 @@ pub fn compare(
     samples.single = with_zeros_and_transitions(&singles, &samples.single);
     samples.double = with_zeros_and_transitions(&doubles, &samples.double);
     let mut references = consistent_references(graph, forms, input, bindings, &samples);
+    references.single.retain(|point| keep(point.x, &point.exact));
+    references.double.retain(|point| keep(point.x, &point.exact));
     let exact = Exact::new(graph);
     let mut conditioning = Conditioning { exact: &exact, form: first, input, bindings: bindings.clone() };
     references.single = conditioning.well_conditioned(&singles, references.single);
