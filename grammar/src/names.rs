@@ -271,3 +271,32 @@ mod tests {
         assert_eq!(nearest("qwxz", known_commands()), None);
     }
 }
+
+/// The lengths a formula names without declaring them: `n`, the vector length (a matrix's row
+/// length, its number of columns), and `m`, a matrix's number of rows. Generated code binds them
+/// as `usize` under the same names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Length {
+    /// `n`.
+    Columns,
+    /// `m`.
+    Rows,
+}
+
+impl Length {
+    /// Both lengths.
+    pub const ALL: [Length; 2] = [Length::Columns, Length::Rows];
+
+    /// The name formulas and generated code use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Length::Columns => "n",
+            Length::Rows => "m",
+        }
+    }
+
+    /// The length a name stands for, if it is one.
+    pub fn of(name: &str) -> Option<Length> {
+        Length::ALL.into_iter().find(|length| length.name() == name)
+    }
+}

@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
+use texgrad_grammar::names::Length;
 
 use crate::constant::{self, DoubleDouble};
 use crate::error::EngineError;
@@ -614,7 +615,7 @@ impl Emitter<'_> {
             }
             Node::Constant(Constant::E) => self.literal(std::f32::consts::E, std::f64::consts::E),
             Node::Constant(Constant::Pi) => self.literal(std::f32::consts::PI, std::f64::consts::PI),
-            Node::Symbol(name) if name == "n" || name == "m" => {
+            Node::Symbol(name) if Length::of(name).is_some() => {
                 let name = identifier(name);
                 self.call("from_usize", &[quote!(#name)])
             }
@@ -719,7 +720,8 @@ impl Emitter<'_> {
                     }
                     [row, column] => {
                         let (row, column) = (index_variable(*row), index_variable(*column));
-                        quote!(#name[#row * n + #column])
+                        let columns = identifier(Length::Columns.name());
+                        quote!(#name[#row * #columns + #column])
                     }
                     _ => return Err(EngineError::new(format!("`{name}` has more than two indices"))),
                 }
@@ -796,7 +798,8 @@ impl Emitter<'_> {
 
     /// The `usize` length an index runs over.
     fn length(&self, index: Index, body: Id) -> TokenStream {
-        if self.graph.runs_over_rows(body, index) { quote!(m) } else { quote!(n) }
+        let length = identifier(self.graph.length_of(body, index).name());
+        quote!(#length)
     }
 
     /// `c · rest` for a positive rational `c`.

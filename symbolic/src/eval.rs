@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use texgrad_math::dispatch::Scalar;
 
+use texgrad_grammar::names::Length;
+
 use crate::error::EngineError;
 use crate::ir::{Compare, Constant, Func, Graph, Id, Index, Node};
 
@@ -32,21 +34,19 @@ impl Bindings {
         self
     }
 
-    /// The vector length `n` (columns of a matrix).
-    pub(crate) fn columns(&self) -> Option<usize> {
-        if let Some(&n) = self.scalars.get("n") {
-            return Some(n as usize);
+    /// The value of a length: bound by its name, or from the vectors (`n` their length, or the
+    /// row length given for matrices; `m` the number of rows).
+    pub(crate) fn length(&self, length: Length) -> Option<usize> {
+        if let Some(&value) = self.scalars.get(length.name()) {
+            return Some(value as usize);
         }
-        self.columns.or_else(|| self.vectors.values().next().map(Vec::len))
-    }
-
-    /// The number of rows `m`.
-    pub(crate) fn rows(&self) -> Option<usize> {
-        if let Some(&m) = self.scalars.get("m") {
-            return Some(m as usize);
+        match length {
+            Length::Columns => self.columns.or_else(|| self.vectors.values().next().map(Vec::len)),
+            Length::Rows => {
+                let columns = self.length(Length::Columns)?;
+                self.vectors.values().next().map(|values| values.len() / columns.max(1))
+            }
         }
-        let columns = self.columns()?;
-        self.vectors.values().next().map(|values| values.len() / columns.max(1))
     }
 }
 
@@ -73,11 +73,10 @@ impl Evaluator<'_> {
             Node::Float(bits) => f64::from_bits(*bits),
             Node::Constant(Constant::E) => std::f64::consts::E,
             Node::Constant(Constant::Pi) => std::f64::consts::PI,
-            Node::Symbol(name) => match self.bindings.scalars.get(name) {
-                Some(&value) => value,
-                None if name == "n" => self.length('n')? as f64,
-                None if name == "m" => self.length('m')? as f64,
-                None => return Err(EngineError::new(format!("no value for `{name}`"))),
+            Node::Symbol(name) => match (self.bindings.scalars.get(name), Length::of(name)) {
+                (Some(&value), _) => value,
+                (None, Some(length)) => self.length(length)? as f64,
+                (None, None) => return Err(EngineError::new(format!("no value for `{name}`"))),
             },
             Node::Element(name, element_indices) => {
                 let values = self
@@ -90,7 +89,7 @@ impl Evaluator<'_> {
                 };
                 let offset = match element_indices.as_slice() {
                     [column] => position(column)?,
-                    [row, column] => position(row)? * self.length('n')? + position(column)?,
+                    [row, column] => position(row)? * self.length(Length::Columns)? + position(column)?,
                     _ => return Err(EngineError::new(format!("`{name}` has more than two indices"))),
                 };
                 *values.get(offset).ok_or_else(|| EngineError::new(format!("`{name}` has no element {offset}")))?
@@ -206,15 +205,16 @@ impl Evaluator<'_> {
     }
 
     /// `n` or `m`.
-    fn length(&self, which: char) -> Result<usize, EngineError> {
-        let length = if which == 'm' { self.bindings.rows() } else { self.bindings.columns() };
-        length.ok_or_else(|| EngineError::new(format!("no vector length `{which}`: bind a vector input")))
+    fn length(&self, length: Length) -> Result<usize, EngineError> {
+        self.bindings
+            .length(length)
+            .ok_or_else(|| EngineError::new(format!("no vector length `{}`: bind a vector input", length.name())))
     }
 
     /// How far a sum's index runs: over rows if it is the first of two indices anywhere in the
     /// body, else over columns.
     fn range_of(&self, index: Index, body: Id) -> Result<usize, EngineError> {
-        self.length(if self.graph.runs_over_rows(body, index) { 'm' } else { 'n' })
+        self.length(self.graph.length_of(body, index))
     }
 }
 

@@ -16,6 +16,7 @@ use std::fmt;
 
 use num_rational::Ratio;
 use num_traits::{CheckedAdd, CheckedMul, One, Signed, ToPrimitive, Zero};
+use texgrad_grammar::names::Length;
 
 /// Exact rational constants.
 pub type Rational = Ratio<i128>;
@@ -1037,14 +1038,15 @@ impl Graph {
         )
     }
 
-    /// Whether an index runs over the rows (`m`) of a matrix in `body`: it is the first of two
-    /// indices somewhere; otherwise it runs over the vector length (`n`).
-    pub fn runs_over_rows(&self, body: Id, index: Index) -> bool {
-        self.reaches(
+    /// The length an index runs over in `body`: the rows (`m`) where it is the first of two
+    /// indices somewhere, else the vector length (`n`).
+    pub fn length_of(&self, body: Id, index: Index) -> Length {
+        let rows = self.reaches(
             body,
             |node| matches!(node, Node::Element(_, indices) if indices.len() == 2 && indices[0] == index),
             |_| true,
-        )
+        );
+        if rows { Length::Rows } else { Length::Columns }
     }
 
     /// Whether a node satisfying `found` is reachable from `root` without passing below a node

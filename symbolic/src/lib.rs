@@ -361,7 +361,7 @@ impl Expression {
         let mut vectors = HashMap::new();
         for id in self.reachable() {
             match self.graph.node(id) {
-                Node::Symbol(name) if name != "n" && name != "m" => {
+                Node::Symbol(name) if texgrad_grammar::names::Length::of(name).is_none() => {
                     scalars.insert(name.clone());
                 }
                 Node::Element(name, indices) => {

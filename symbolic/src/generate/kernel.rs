@@ -9,11 +9,17 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
+use texgrad_grammar::names::Length;
 
 use super::{Definition, Outcome, at_formula};
 use crate::Expression;
 use crate::emit::{EmitOptions, Emitted, identifier, tuple};
 use crate::error::EngineError;
+
+/// The names generated code binds the lengths to (`n`, `m`: [`Length`]), as identifiers.
+fn lengths() -> (Ident, Ident) {
+    (identifier(Length::Columns.name()), identifier(Length::Rows.name()))
+}
 
 /// The options for code inside a kernel body: the elementary functions at its level `A`.
 pub fn kernel_options(options: &EmitOptions) -> EmitOptions {
@@ -123,8 +129,9 @@ pub fn vector_signature(
     for ident in &scalars {
         parameters.push(quote!(#ident: #float));
     }
+    let (n, m) = lengths();
     if rank == 2 {
-        parameters.push(quote!(n: usize));
+        parameters.push(quote!(#n: usize));
     }
     for (slice, written) in &slices[inputs.len()..] {
         let ident = identifier(slice);
@@ -147,13 +154,13 @@ pub fn vector_signature(
     let lengths = if rank == 2 {
         quote! {
             ::core::assert!(
-                n > 0 && #first.len() % n == 0,
-                "{}: the row length n = {} does not divide the {} elements", #name, n, #first.len()
+                #n > 0 && #first.len() % #n == 0,
+                "{}: the row length n = {} does not divide the {} elements", #name, #n, #first.len()
             );
-            let m = #first.len() / n;
+            let #m = #first.len() / #n;
         }
     } else {
-        quote!(let n = #first.len(); let m = 1usize;)
+        quote!(let #n = #first.len(); let #m = 1usize;)
     };
     let slices = slices.into_iter().map(|(slice, written)| (identifier(&slice), written)).collect();
     VectorSignature { parameters, slices, scalars, rank, prelude: quote!(#(#checks)* #lengths) }
@@ -193,7 +200,8 @@ pub fn slice_function(function: SliceFunction<'_>, options: &EmitOptions) -> Tok
         .chain(signature.scalars.iter().map(|scalar| quote!(#scalar: #float)))
         .collect();
     let names: Vec<&Ident> = signature.slices.iter().map(|(slice, _)| slice).chain(signature.scalars.iter()).collect();
-    let length = if signature.rank == 2 { quote!(m * n) } else { quote!(n) };
+    let (n, m) = lengths();
+    let length = if signature.rank == 2 { quote!(#m * #n) } else { quote!(#n) };
     let cuts = signature.slices.iter().map(|(slice, written)| {
         if *written { quote!(let #slice = &mut #slice[..#length];) } else { quote!(let #slice = &#slice[..#length];) }
     });
@@ -204,18 +212,18 @@ pub fn slice_function(function: SliceFunction<'_>, options: &EmitOptions) -> Tok
         #lints
         #visibility fn #name<#float: #float_trait>(#(#parameters),*) #returns {
             #prelude
-            struct Body<'a, #float> { #(#fields,)* n: usize, m: usize }
+            struct Body<'a, #float> { #(#fields,)* #n: usize, #m: usize }
             #lints
             impl<#float: #float_trait> #runtime::Dispatched for Body<'_, #float> {
                 type Output = #output_type;
                 #[inline(always)]
                 fn run<A: #runtime::Arch>(self) #returns {
-                    let Body { #(#names,)* n, m } = self;
+                    let Body { #(#names,)* #n, #m } = self;
                     #(#cuts)*
                     #body
                 }
             }
-            #runtime::dispatch(Body { #(#names,)* n, m })
+            #runtime::dispatch(Body { #(#names,)* #n, #m })
         }
     }
 }
@@ -228,18 +236,19 @@ pub fn slice_function(function: SliceFunction<'_>, options: &EmitOptions) -> Tok
 /// whole lines. The same values; the loop is written twice, not handed to a runtime function as a
 /// closure, because `result` may read `out` itself (a product computed in place).
 pub fn store_loop(free: &[char], rank: usize, result: &TokenStream, out: &Ident, runtime: &TokenStream) -> TokenStream {
+    let (n, m) = lengths();
     match (free, rank) {
         ([index], 1) => {
             let variable = crate::emit::index_variable(*index);
             quote! {
                 let __head = #runtime::kernels::aligned_head(&#out[..]);
                 for #variable in 0..__head { #out[#variable] = #result; }
-                for #variable in __head..n { #out[#variable] = #result; }
+                for #variable in __head..#n { #out[#variable] = #result; }
             }
         }
         ([row, column], 2) => {
             let (row, column) = (crate::emit::index_variable(*row), crate::emit::index_variable(*column));
-            quote!(for #row in 0..m { for #column in 0..n { #out[#row * n + #column] = #result; } })
+            quote!(for #row in 0..#m { for #column in 0..#n { #out[#row * #n + #column] = #result; } })
         }
         _ => quote!(::core::compile_error!("texgrad: unexpected indices in a gradient");),
     }

@@ -28,6 +28,7 @@ use crate::error::EngineError;
 use crate::eval::Bindings;
 use crate::lower::{self, Scope};
 use crate::{Expression, check};
+use texgrad_grammar::names::Length;
 
 /// One definition of a block, as the macro read it.
 #[derive(Clone, Debug)]
@@ -154,7 +155,7 @@ fn check_names(definition: &Definition) -> Outcome<()> {
                 .with_hint("choose another name"),
             ));
         }
-        if name == "n" || name == "m" {
+        if Length::of(name).is_some() {
             return Err((
                 place,
                 EngineError::new(format!("`{name}` is the vector length in formulas; it cannot be declared"))

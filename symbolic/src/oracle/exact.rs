@@ -257,9 +257,8 @@ impl Evaluator<'_> {
     }
 
     fn length(&self, index: Index, body: Id) -> Result<usize, EngineError> {
-        let rows = self.graph.runs_over_rows(body, index);
-        let length = if rows { self.bindings.rows() } else { self.bindings.columns() };
-        length.ok_or_else(|| EngineError::new("no vector length: bind a vector input"))
+        let length = self.graph.length_of(body, index);
+        self.bindings.length(length).ok_or_else(|| EngineError::new("no vector length: bind a vector input"))
     }
 }
 

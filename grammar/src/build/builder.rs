@@ -1,160 +1,22 @@
-//! From pest's parse tree to the typed AST: operator precedence (the one Pratt table), name
-//! resolution, and the refusals that need more than the grammar's shapes.
-//!
-//! pest's `Pair`s never leave this module.
+//! The builder: the typed AST from pest's pairs, folded by the Pratt table ([`super::pratt`]),
+//! with names resolved against the [`Context`] and the refusals that need more than the
+//! grammar's shapes (ambiguous division and superscripts, partial sums, undeclared names).
 
 use std::cell::Cell;
-use std::num::NonZeroUsize;
-use std::sync::OnceLock;
 
-use pest::Parser;
-use pest::error::{ErrorVariant, InputLocation};
-use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::iterators::Pair;
 
+use super::Rule;
+use super::context::Context;
+use super::errors::{describe, partial_sum, too_deep, unknown_function, unreachable_rule};
+use super::pratt::{continues_chain, longest_prefix_run, pratt};
 use crate::ast::{
     BinaryOp, Case, Condition, Constant, Expr, ExprKind, Formula, Function, Head, IndexRange, Number, Relation, Span,
     Variable,
 };
 use crate::error::{ErrorKind, ParseError};
-use crate::limits::{CALL_LIMIT, MAX_DEPTH, check_delimiters};
+use crate::limits::MAX_DEPTH;
 use crate::names::{self, FunctionInfo};
-
-#[derive(pest_derive::Parser)]
-#[grammar = "formula.pest"]
-struct FormulaParser;
-
-/// What the surrounding code knows about names, for resolving them.
-#[derive(Clone, Debug, Default)]
-pub struct Context {
-    /// The declared inputs and parameters. When given, any other name is an error (with the
-    /// nearest declared name suggested); `n` and `m`, the lengths, are always known. A declared
-    /// `sigma` makes `\sigma` a name instead of the logistic function.
-    pub declared: Option<Vec<String>>,
-    /// Definitions that formulas may call by name (`\operatorname{gelu}(a)`), lower case.
-    pub functions: Vec<String>,
-    /// Definitions known by name that a formula cannot call (the catalog's losses and vector
-    /// activations, which take vectors), lower case, with what each is: a call to one says so
-    /// rather than "unknown function".
-    pub not_callable: Vec<(String, String)>,
-}
-
-impl Context {
-    /// A context declaring these names.
-    pub fn declaring<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Self {
-        Context {
-            declared: Some(names.into_iter().map(|name| name.as_ref().to_owned()).collect()),
-            functions: Vec::new(),
-            not_callable: Vec::new(),
-        }
-    }
-
-    /// The same context, also able to call these definitions by name.
-    pub fn with_functions<S: AsRef<str>>(mut self, functions: impl IntoIterator<Item = S>) -> Self {
-        self.functions.extend(functions.into_iter().map(|name| name.as_ref().to_ascii_lowercase()));
-        self
-    }
-
-    /// The same context knowing these definitions by name as not callable in a formula, each
-    /// with what it is (`("mse", "loss over vectors")`).
-    pub fn with_not_callable<S: AsRef<str>, W: AsRef<str>>(
-        mut self,
-        definitions: impl IntoIterator<Item = (S, W)>,
-    ) -> Self {
-        self.not_callable.extend(
-            definitions.into_iter().map(|(name, what)| (name.as_ref().to_ascii_lowercase(), what.as_ref().to_owned())),
-        );
-        self
-    }
-
-    fn declares(&self, name: &str) -> bool {
-        self.declared.as_ref().is_some_and(|declared| declared.iter().any(|d| d == name))
-    }
-
-    fn sigma_is_a_name(&self) -> bool {
-        self.declares("sigma")
-    }
-}
-
-/// The precedence table, loosest first. Juxtaposition before a function binds more loosely than
-/// a function's bare argument, so `\sin x \cos x` is `\sin(x) \cos(x)`; a sum takes the whole
-/// product that follows; superscripts bind tightest.
-fn pratt() -> &'static PrattParser<Rule> {
-    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
-    PRATT.get_or_init(|| {
-        PrattParser::new()
-            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-            .op(Op::prefix(Rule::sum))
-            .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
-            .op(Op::prefix(Rule::neg) | Op::prefix(Rule::pos))
-            .op(Op::infix(Rule::juxtapose_function, Assoc::Left))
-            .op(Op::prefix(Rule::apply_bare))
-            .op(Op::infix(Rule::juxtapose, Assoc::Left))
-            .op(Op::postfix(Rule::superscript))
-    })
-}
-
-/// Parse a formula, resolving names with `context`.
-pub fn parse_formula(formula: &str, context: &Context) -> Result<Formula, ParseError> {
-    check_delimiters(formula)?;
-    // The limit is process-wide in pest; it only bounds pathological backtracking.
-    pest::set_call_limit(NonZeroUsize::new(CALL_LIMIT));
-    let mut pairs = FormulaParser::parse(Rule::formula, formula).map_err(|error| syntax_error(&error, formula))?;
-    let Some(root) = pairs.next() else {
-        return Err(ParseError::new(ErrorKind::Syntax, Span::new(0, formula.len()), "empty formula"));
-    };
-    let parsed = Builder { context, formula, depth: Cell::new(0) }.formula(root)?;
-    match bare_command(formula) {
-        Some(error) => Err(error),
-        None => Ok(parsed),
-    }
-}
-
-/// A command of three letters or more written without its backslash, outside words and
-/// subscripts (`frac{x}{2}` is the product `f r a c x 2`, `sin x` the product `s i n x`): what
-/// its author meant is never that product.
-fn bare_command(formula: &str) -> Option<ParseError> {
-    let bytes = formula.as_bytes();
-    let mut index = 0;
-    while index < bytes.len() {
-        let start = index;
-        let letters = bytes[index..].iter().take_while(|byte| byte.is_ascii_alphabetic()).count();
-        if letters == 0 {
-            index += formula[index..].chars().next().map_or(1, char::len_utf8);
-            continue;
-        }
-        index += letters;
-        let word = &formula[start..index];
-        let escaped = start > 0 && bytes[start - 1] == b'\\';
-        let subscript = formula[..start].trim_end().ends_with('_') || formula[..start].trim_end().ends_with("_{");
-        if escaped {
-            // A word's argument is a word, not letters (`\text{scale}`, `\operatorname{gelu}`,
-            // `\begin{cases}`): skip it.
-            if matches!(word, "text" | "textrm" | "mathrm" | "operatorname" | "begin" | "end") {
-                let rest = &formula[index..];
-                let open = rest.len() - rest.trim_start().len();
-                if rest.trim_start().starts_with('{') {
-                    index += open + rest[open..].find('}').map_or(rest.len() - open, |close| close + 1);
-                }
-            }
-            continue;
-        }
-        if word.len() >= 3 && !subscript && crate::names::known_commands().any(|command| command == word) {
-            return Some(
-                ParseError::new(
-                    ErrorKind::BareCommand,
-                    Span::new(start, index),
-                    format!(
-                        "`{word}` without its backslash is the product of the letters {}",
-                        word.chars().map(String::from).collect::<Vec<_>>().join(" ")
-                    ),
-                )
-                .with_hint(format!(r"write \{word}")),
-            );
-        }
-    }
-    None
-}
 
 /// How an operand was written, for the refusals that depend on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,7 +42,7 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
     Span::new(pair.as_span().start(), pair.as_span().end())
 }
 
-struct Builder<'c> {
+pub(super) struct Builder<'c> {
     context: &'c Context,
     /// The formula's text, for messages that quote it.
     formula: &'c str,
@@ -188,8 +50,12 @@ struct Builder<'c> {
     depth: Cell<usize>,
 }
 
-impl Builder<'_> {
-    fn formula(&self, pair: Pair<'_, Rule>) -> Result<Formula> {
+impl<'c> Builder<'c> {
+    pub(super) fn new(context: &'c Context, formula: &'c str) -> Self {
+        Builder { context, formula, depth: Cell::new(0) }
+    }
+
+    pub(super) fn formula(&self, pair: Pair<'_, Rule>) -> Result<Formula> {
         let mut head = None;
         let mut forms = Vec::new();
         for child in pair.into_inner() {
@@ -929,7 +795,7 @@ impl Builder<'_> {
     /// `name`, checked against the declared names when the context declares them.
     fn checked_name(&self, name: String, span: Span) -> Result<String> {
         let Some(declared) = &self.context.declared else { return Ok(name) };
-        if declared.contains(&name) || name == "n" || name == "m" {
+        if declared.contains(&name) || names::Length::of(&name).is_some() {
             return Ok(name);
         }
         let mut error = ParseError::new(ErrorKind::UnknownName, span, format!("`{name}` is not declared"));
@@ -945,27 +811,6 @@ impl Builder<'_> {
     }
 }
 
-fn unknown_function(word: &str, span: Span, context: &Context) -> ParseError {
-    let lower = word.to_ascii_lowercase();
-    if let Some((name, what)) = context.not_callable.iter().find(|(name, _)| *name == lower) {
-        return ParseError::new(
-            ErrorKind::UnknownFunction,
-            span,
-            format!("`{name}` is the catalog's {what}: it takes vectors, and a formula cannot call it"),
-        )
-        .with_hint(format!("evaluate it on its own (texgrad eval {name} --at NAME=1,2,3 ...), or write its formula"));
-    }
-    let words = names::FUNCTIONS.iter().flat_map(|info| info.words.iter().copied());
-    let candidates = words.chain(context.functions.iter().map(String::as_str));
-    let error = ParseError::new(ErrorKind::UnknownFunction, span, format!("unknown function `{word}`"));
-    match names::nearest(&word.to_ascii_lowercase(), candidates) {
-        Some(nearest) => error.with_hint(format!("did you mean `{nearest}`?")),
-        None => error.with_hint(
-            r"define it first in the same block, or write its formula; a name times a group is \text{name} \cdot (x)",
-        ),
-    }
-}
-
 /// Whether the bounds run over a whole range: `1..n`, `0..n-1`, `1..m`, `0..m-1`.
 fn whole_range(lower: Option<&Expr>, upper: &Expr) -> Option<IndexRange> {
     let number = |expr: &Expr| match &expr.kind {
@@ -973,10 +818,9 @@ fn whole_range(lower: Option<&Expr>, upper: &Expr) -> Option<IndexRange> {
         _ => None,
     };
     let length = |expr: &Expr| match &expr.kind {
-        ExprKind::Variable(Variable { name, indices }) if indices.is_empty() => match name.as_str() {
-            "n" => Some(IndexRange::Columns),
-            "m" => Some(IndexRange::Rows),
-            _ => None,
+        ExprKind::Variable(Variable { name, indices }) if indices.is_empty() => match names::Length::of(name)? {
+            names::Length::Columns => Some(IndexRange::Columns),
+            names::Length::Rows => Some(IndexRange::Rows),
         },
         _ => None,
     };
@@ -987,43 +831,6 @@ fn whole_range(lower: Option<&Expr>, upper: &Expr) -> Option<IndexRange> {
         }
         _ => None,
     }
-}
-
-fn partial_sum(span: Span, index: char, upper: &Expr) -> ParseError {
-    let capital = matches!(&upper.kind, ExprKind::Variable(Variable { name, .. }) if name == "N" || name == "M");
-    let hint = if capital {
-        format!(r"n is the vector length and m the number of rows: write \sum_{{{index}=1}}^{{n}}")
-    } else {
-        format!(
-            r"texgrad sums over the whole range: write \sum_{{{index}=1}}^{{n}}, \sum_{{{index}=1}}^{{m}} or \sum_{index}"
-        )
-    };
-    ParseError::new(ErrorKind::PartialSum, span, "a sum over part of the index range").with_hint(hint)
-}
-
-/// Whether `lhs op ..` continues a chain that `lhs` is a link of: sums and differences, or
-/// products and quotients (see [`MAX_DEPTH`]).
-fn continues_chain(lhs: &Expr, op: BinaryOp) -> bool {
-    matches!(&lhs.kind, ExprKind::Binary { op: previous, .. } if previous.is_additive() == op.is_additive())
-}
-
-fn longest_prefix_run(pairs: Pairs<'_, Rule>) -> usize {
-    let mut longest = 0;
-    let mut run = 0;
-    for pair in pairs {
-        if matches!(pair.as_rule(), Rule::neg | Rule::pos | Rule::sum | Rule::apply_bare) {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    longest
-}
-
-fn too_deep(span: Span) -> ParseError {
-    ParseError::new(ErrorKind::TooDeep, span, format!("the formula nests deeper than {MAX_DEPTH} levels"))
-        .with_hint("split it into definitions that call each other")
 }
 
 fn inner(pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
@@ -1051,192 +858,4 @@ fn node(kind: ExprKind, span: Span, child_depth: usize, shape: Shape) -> Result<
         return Err(too_deep(span));
     }
     Ok(Built { expr: Expr { kind, span }, shape, depth })
-}
-
-fn unreachable_rule<T>(rule: Rule, span: Span) -> Result<T> {
-    Err(ParseError::new(ErrorKind::Syntax, span, format!("unexpected {}", describe(rule))))
-}
-
-/// The words a person reads for a grammar rule.
-fn describe(rule: Rule) -> &'static str {
-    match rule {
-        Rule::EOI => "end of formula",
-        Rule::expr
-        | Rule::number
-        | Rule::variable
-        | Rule::group
-        | Rule::group_braces
-        | Rule::fraction
-        | Rule::application
-        | Rule::cases
-        | Rule::absolute
-        | Rule::single_digit
-        | Rule::single_letter
-        | Rule::symbol_command
-        | Rule::greek
-        | Rule::root
-        | Rule::word_call
-        | Rule::letter_call
-        | Rule::lone_function
-        | Rule::neg
-        | Rule::pos
-        | Rule::sum
-        | Rule::sum_head
-        | Rule::apply_bare
-        | Rule::function_head => "an operand",
-        Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::juxtapose | Rule::juxtapose_function => "an operator",
-        Rule::close_delimiter | Rule::close_symbol => "a closing bracket",
-        Rule::open_delimiter | Rule::open_symbol | Rule::arguments => "an opening bracket",
-        Rule::chain_link => "`=`",
-        Rule::head | Rule::head_name => "a head such as f(x) =",
-        Rule::relation => r"a relation (<, \le, >, \ge, =, \ne)",
-        Rule::condition | Rule::relation_chain => r"a condition (x \ge 0, \text{otherwise})",
-        Rule::case_row => r"a cases row (value, & condition)",
-        Rule::row_separator => r"`\\` between cases rows",
-        Rule::subscript | Rule::subscript_content => "a subscript",
-        Rule::text_word | Rule::text_content => r"a word (\text{name})",
-        _ => "a token",
-    }
-}
-
-/// pest's error, in the words of [`describe`].
-fn syntax_error(error: &pest::error::Error<Rule>, formula: &str) -> ParseError {
-    let position = match error.location {
-        InputLocation::Pos(position) => position,
-        InputLocation::Span((start, _)) => start,
-    };
-    if formula.trim().is_empty() {
-        return ParseError::new(ErrorKind::Syntax, Span::new(0, formula.len()), "the formula is empty")
-            .with_hint(r"write a formula, such as f(x) = \frac{1}{1+e^{-x}}");
-    }
-    let found = formula[position.min(formula.len())..].chars().next();
-    let width = found.map_or(0, char::len_utf8);
-    let span = Span::new(position, position + width);
-    match &error.variant {
-        ErrorVariant::CustomError { message } if message.contains("call limit") => ParseError::new(
-            ErrorKind::TooComplex,
-            Span::new(0, formula.len()),
-            format!("the formula is too long or too ambiguous to parse within {CALL_LIMIT} grammar steps"),
-        )
-        .with_hint("split it into definitions that call each other"),
-        ErrorVariant::CustomError { message } => ParseError::new(ErrorKind::Syntax, span, message.clone()),
-        ErrorVariant::ParsingError { positives, .. } => {
-            // Superscripts, subscripts and a call's brackets could follow almost anything; naming
-            // them only hides the alternatives that matter.
-            let mut expected: Vec<&str> = positives
-                .iter()
-                .filter(|rule| {
-                    !matches!(rule, Rule::superscript | Rule::subscript | Rule::arguments | Rule::open_delimiter)
-                })
-                .map(|rule| describe(*rule))
-                .filter(|words| *words != "a token")
-                .collect();
-            expected.sort_unstable();
-            expected.dedup();
-            let found = match found {
-                None => "the formula ends".to_owned(),
-                Some(c) if c.is_whitespace() => "white space".to_owned(),
-                Some(_) => {
-                    let token_end = formula[position..]
-                        .char_indices()
-                        .skip(1)
-                        .find(|(_, c)| !c.is_ascii_alphabetic())
-                        .map_or(formula.len(), |(offset, _)| position + offset);
-                    let rest = &formula[position..];
-                    let token = match rest.strip_prefix('\\').and_then(|after| after.chars().next()) {
-                        Some(next) if next.is_ascii_alphabetic() => &formula[position..token_end],
-                        Some(next) => &rest[..1 + next.len_utf8()],
-                        None => &rest[..width],
-                    };
-                    format!("`{token}`")
-                }
-            };
-            let span = match found.strip_prefix('`').and_then(|token| token.strip_suffix('`')) {
-                Some(token) => Span::new(position, position + token.len()),
-                None => span,
-            };
-            let message = match expected.as_slice() {
-                [] => format!("{found} is not expected here"),
-                [only] => {
-                    format!("expected {only}, but {found}{}", if found.starts_with('`') { " is here" } else { "" })
-                }
-                [init @ .., last] => format!(
-                    "expected {} or {last}, but {found}{}",
-                    init.join(", "),
-                    if found.starts_with('`') { " is here" } else { "" }
-                ),
-            };
-            let hint = match found.as_str() {
-                "`&`" => r"`&` separates a cases row's value from its condition, inside \begin{cases}",
-                "`\\\\`" => r"`\\` separates cases rows, inside \begin{cases}; each row is `value, & condition`",
-                "`\\ `" => r"`\ ` is not part of the language: remove it (cases rows are separated by `\\`)",
-                "`,`" => "a comma separates the arguments of a function such as \\max(a, b)",
-                "the formula ends" => "the formula is incomplete",
-                _ => "",
-            };
-            let error = ParseError::new(ErrorKind::Syntax, span, message);
-            if hint.is_empty() { error } else { error.with_hint(hint) }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::print::sexpr;
-
-    fn body(formula: &str, context: &Context) -> String {
-        let parsed = parse_formula(formula, context).unwrap_or_else(|error| panic!("{}", error.render(formula)));
-        sexpr(parsed.body())
-    }
-
-    #[test]
-    fn declared_names_resolve_and_others_are_refused_with_a_suggestion() {
-        let context = Context::declaring(["x", "alpha", "negative_slope"]);
-        assert_eq!(body(r"\alpha x + \text{negative\_slope}", &context), "(+ (* alpha x) negative_slope)");
-        assert_eq!(body(r"\frac{x}{n}", &context), "(/ x n)");
-        let error = parse_formula(r"\text{negative\_slop} x", &context).unwrap_err();
-        assert_eq!(error.kind, ErrorKind::UnknownName);
-        assert!(error.hint.as_deref().unwrap_or("").contains("negative_slope"), "{:?}", error.hint);
-    }
-
-    #[test]
-    fn sigma_is_the_sigmoid_unless_declared() {
-        assert_eq!(body(r"\sigma(x)", &Context::default()), "(sigmoid x)");
-        let context = Context::declaring(["x", "sigma"]);
-        assert_eq!(body(r"\sigma(x)", &context), "(* sigma x)");
-        assert_eq!(body(r"\sigma x", &context), "(* sigma x)");
-        assert_eq!(body(r"\sigma^2", &context), "(^ sigma 2)");
-        assert_eq!(body(r"x \sigma", &context), "(* x sigma)");
-    }
-
-    #[test]
-    fn known_definitions_are_called_by_name() {
-        let context = Context::default().with_functions(["GELU", "f"]);
-        assert_eq!(body(r"\operatorname{gelu}(a) b", &context), "(* (call gelu a) b)");
-        assert_eq!(body(r"\text{GELU}(a)", &context), "(call gelu a)");
-        assert_eq!(body(r"1 - f(x)^2", &context), "(- 1 (^ (call f x) 2))");
-        assert_eq!(body(r"f(x)(1 - f(x))", &context), "(* (call f x) (- 1 (call f x)))");
-        assert_eq!(body(r"1 - f(x)^2", &Context::default()), "(- 1 (* f (^ x 2)))");
-    }
-
-    #[test]
-    fn free_indices_are_reported() {
-        let softmax = parse_formula(r"\frac{e^{z_i}}{\sum_j e^{z_j}}", &Context::default()).unwrap();
-        assert_eq!(softmax.body().free_indices(), vec!['i']);
-        let mse = parse_formula(r"\frac{1}{n}\sum_i (y_i - \hat{y}_i)^2", &Context::default()).unwrap();
-        assert!(mse.body().free_indices().is_empty());
-        let unbound = parse_formula(r"\sum_{k=1}^{m} y_{k,i}", &Context::default()).unwrap();
-        assert_eq!(unbound.body().free_indices(), vec!['i']);
-    }
-
-    #[test]
-    fn errors_point_at_line_and_column_in_characters() {
-        let formula = "f(x) = \\frac{1}{2}\n  + é^10";
-        let error = parse_formula(formula, &Context::default()).unwrap_err();
-        assert_eq!(error.line_column(formula), (2, 5));
-        let rendered = error.render(formula);
-        assert!(rendered.starts_with("line 2, column 5"), "{rendered}");
-        assert!(rendered.ends_with("\n    + é^10\n      ^"), "{rendered}");
-    }
 }
