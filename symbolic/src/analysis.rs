@@ -419,7 +419,7 @@ fn poles(graph: &Graph, root: Id, input: &str, bindings: &Bindings, samples: &[f
         let at = |x: f64| -> Option<f64> {
             let bindings = bindings.clone().scalar(input, x);
             let value = exact.at(operand, &bindings, &HashMap::new()).ok().flatten()?;
-            let value = if cosine { crate::oracle::exact::apply(Func::Cos, &value)? } else { value };
+            let value = if cosine { Func::Cos.exact(&value)? } else { value };
             Some(value.to_f64())
         };
         let signs: Vec<(f64, f64)> = samples.iter().filter_map(|&x| Some((x, at(x)?))).collect();

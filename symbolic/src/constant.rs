@@ -3,12 +3,12 @@
 //!
 //! The value is computed in double-double arithmetic (about 106 bits, Dekker and Knuth's
 //! error-free transformations), then rounded once to `f64` and once to `f32`: sums, products,
-//! quotients, powers, square roots, π, e, and every function of the table through the oracle's
-//! 256-bit functions (`\ln \pi`, `\exp(1/3)`, `\operatorname{erf}(1/2)`). A constant whose value
+//! quotients, powers, square roots, π, e, and every function of the table through its exact
+//! 256-bit value ([`crate::functions`]) (`\ln \pi`, `\exp(1/3)`, `\operatorname{erf}(1/2)`). A constant whose value
 //! is not finite (`\ln 0`) is not folded and is computed at run time instead.
 
 use crate::ir::{Constant, Func, Graph, Id, Node, Rational};
-use crate::oracle::Precise;
+use crate::precise::Precise;
 
 /// A double-double: the unevaluated sum `hi + lo`, with `|lo| ≤ ulp(hi)/2`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -201,7 +201,7 @@ pub fn fold(graph: &Graph, id: Id) -> Option<DoubleDouble> {
         // oracle's 256-bit functions from the double-double argument.
         Node::Apply(func, argument) => {
             let argument = fold(graph, *argument)?;
-            DoubleDouble::from_precise(crate::oracle::exact::apply(*func, &argument.to_precise())?)?
+            DoubleDouble::from_precise(func.exact(&argument.to_precise())?)?
         }
         _ => return None,
     })

@@ -8,7 +8,7 @@ use texgrad_math::dispatch::Scalar;
 use texgrad_grammar::names::Length;
 
 use crate::error::EngineError;
-use crate::ir::{Compare, Constant, Func, Graph, Id, Index, Node};
+use crate::ir::{Constant, Func, Graph, Id, Index, Node};
 
 /// Values for the names of a formula.
 #[derive(Clone, Debug, Default)]
@@ -127,15 +127,7 @@ impl Evaluator<'_> {
             }
             Node::Compare(op, a, b) => {
                 let (a, b) = (self.value(*a, indices)?, self.value(*b, indices)?);
-                let holds = match op {
-                    Compare::Less => a < b,
-                    Compare::LessEqual => a <= b,
-                    Compare::Greater => a > b,
-                    Compare::GreaterEqual => a >= b,
-                    Compare::Equal => a == b,
-                    Compare::NotEqual => a != b,
-                };
-                f64::from(u8::from(holds))
+                f64::from(u8::from(op.holds(&a, &b)))
             }
             Node::And(conditions) => {
                 for &condition in conditions {
@@ -218,43 +210,8 @@ impl Evaluator<'_> {
     }
 }
 
-/// A unary function in `f64`, written to stay finite where the true value is.
+/// A unary function in `f64`, as the plain generated functions compute it (the table's
+/// [`Func::value`] at the scalar level).
 pub fn apply(func: Func, x: f64) -> f64 {
-    match func {
-        Func::Exp => x.exp(),
-        Func::Ln => x.ln(),
-        Func::Sin => x.sin(),
-        Func::Cos => x.cos(),
-        Func::Tan => x.tan(),
-        Func::Sinh => x.sinh(),
-        Func::Cosh => x.cosh(),
-        Func::Tanh => x.tanh(),
-        Func::Arctan => x.atan(),
-        Func::Arcsin => x.asin(),
-        Func::Arccos => x.acos(),
-        Func::Erf => texgrad_math::erf::<f64, Scalar>(x),
-        Func::Erfc => texgrad_math::erfc::<f64, Scalar>(x),
-        Func::Phi => texgrad_math::phi::<f64, Scalar>(x),
-        Func::Sigmoid => {
-            if x >= 0.0 {
-                1.0 / (1.0 + (-x).exp())
-            } else {
-                let e = x.exp();
-                e / (1.0 + e)
-            }
-        }
-        Func::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
-        Func::Sign => {
-            if x > 0.0 {
-                1.0
-            } else if x < 0.0 {
-                -1.0
-            } else {
-                x
-            }
-        }
-        Func::Abs => x.abs(),
-        Func::Ln1p => x.ln_1p(),
-        Func::ExpM1 => x.exp_m1(),
-    }
+    func.value::<f64, Scalar>(x)
 }

@@ -4,7 +4,7 @@
 //! but may be loose: `x \Phi(x)` over the real line gives `(-∞, ∞)`, because the two factors are
 //! bounded separately; then the analysis keeps its sampled bound.
 //!
-//! Functions of the table are evaluated at the bounds to 256 bits ([`crate::oracle::Precise`])
+//! Functions of the table are evaluated at the bounds to 256 bits ([`crate::precise::Precise`])
 //! and rounded one float outward; monotone ones map bounds to bounds, the others have their
 //! known extremes (`\cosh` through `|x|`, `\sin` and `\cos` within [-1, 1]).
 
@@ -12,8 +12,7 @@ use std::collections::HashMap;
 
 use crate::eval::Bindings;
 use crate::ir::{Compare, Constant, Func, Graph, Id, Node};
-use crate::oracle::Precise;
-use crate::oracle::exact::apply;
+use crate::precise::Precise;
 
 /// A closed interval of the extended reals, `low ≤ high`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -100,7 +99,7 @@ fn outward(value: f64, up: bool) -> f64 {
 /// for infinity.
 fn at(func: Func, x: f64, up: bool) -> Option<f64> {
     let finite = if x.is_infinite() { f64::MAX.copysign(x) } else { x };
-    let value = apply(func, &Precise::from_f64(finite))?.to_f64();
+    let value = func.exact(&Precise::from_f64(finite))?.to_f64();
     if value.is_nan() {
         return None;
     }

@@ -45,105 +45,7 @@ pub enum Constant {
     Pi,
 }
 
-/// Unary functions of the IR.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Func {
-    /// `e^x`.
-    Exp,
-    /// Natural logarithm.
-    Ln,
-    /// `\sin`.
-    Sin,
-    /// `\cos`.
-    Cos,
-    /// `\tan`.
-    Tan,
-    /// `\sinh`.
-    Sinh,
-    /// `\cosh`.
-    Cosh,
-    /// `\tanh`.
-    Tanh,
-    /// `\arctan`.
-    Arctan,
-    /// `\arcsin`.
-    Arcsin,
-    /// `\arccos`.
-    Arccos,
-    /// The error function.
-    Erf,
-    /// The complementary error function, `1 - erf`.
-    Erfc,
-    /// The standard normal CDF.
-    Phi,
-    /// The logistic sigmoid `1 / (1 + e^{-x})`.
-    Sigmoid,
-    /// `\ln(1 + e^x)`.
-    Softplus,
-    /// Sign: -1, 0 or 1.
-    Sign,
-    /// Absolute value.
-    Abs,
-    /// `\ln(1 + x)`, exact near 0 (the stabiliser's `ln_1p`).
-    Ln1p,
-    /// `e^x - 1`, exact near 0 (the stabiliser's `exp_m1`).
-    ExpM1,
-}
-
-/// Where generated code finds a function.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Library {
-    /// texgrad's vectorisable elementary functions (`texgrad::math`), generic over the level.
-    Math,
-    /// A method of the runtime's `Float` trait (the hardware's, or `std`'s).
-    Float,
-}
-
-/// Each function's name in plain text, the name of the runtime function that computes it, and
-/// where that is, in one table so that a new function is named once.
-const FUNC_NAMES: &[(Func, &str, &str, Library)] = &[
-    (Func::Exp, "exp", "exp", Library::Math),
-    (Func::Ln, "ln", "ln", Library::Math),
-    (Func::Sin, "sin", "sin", Library::Float),
-    (Func::Cos, "cos", "cos", Library::Float),
-    (Func::Tan, "tan", "tan", Library::Float),
-    (Func::Sinh, "sinh", "sinh", Library::Math),
-    (Func::Cosh, "cosh", "cosh", Library::Math),
-    (Func::Tanh, "tanh", "tanh", Library::Math),
-    (Func::Arctan, "arctan", "atan", Library::Float),
-    (Func::Arcsin, "arcsin", "asin", Library::Float),
-    (Func::Arccos, "arccos", "acos", Library::Float),
-    (Func::Erf, "erf", "erf", Library::Math),
-    (Func::Erfc, "erfc", "erfc", Library::Math),
-    (Func::Phi, "Phi", "phi", Library::Math),
-    (Func::Sigmoid, "sigmoid", "sigmoid", Library::Math),
-    (Func::Softplus, "softplus", "softplus", Library::Math),
-    (Func::Sign, "sign", "sign", Library::Float),
-    (Func::Abs, "abs", "abs", Library::Float),
-    (Func::Ln1p, "ln1p", "ln_1p", Library::Math),
-    (Func::ExpM1, "expm1", "exp_m1", Library::Math),
-];
-
-impl Func {
-    fn row(self) -> &'static (Func, &'static str, &'static str, Library) {
-        FUNC_NAMES.iter().find(|row| row.0 == self).expect("every Func has a row in FUNC_NAMES")
-    }
-
-    /// The name in plain text (`arctan`, `Phi`).
-    pub fn text_name(self) -> &'static str {
-        self.row().1
-    }
-
-    /// The runtime function that computes it (`atan`, `phi`), in [`Func::library`].
-    pub fn runtime_name(self) -> &'static str {
-        self.row().2
-    }
-
-    /// Where generated code finds it.
-    pub fn library(self) -> Library {
-        self.row().3
-    }
-}
+pub use crate::functions::{Func, Library};
 
 /// Comparison operators of conditions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -160,6 +62,21 @@ pub enum Compare {
     Equal,
     /// `\ne`.
     NotEqual,
+}
+
+impl Compare {
+    /// Whether `a op b` holds: false for every comparison with a NaN but `\ne`, as in floating
+    /// point. The one definition every evaluator uses.
+    pub fn holds<T: PartialOrd>(self, a: &T, b: &T) -> bool {
+        match self {
+            Compare::Less => a < b,
+            Compare::LessEqual => a <= b,
+            Compare::Greater => a > b,
+            Compare::GreaterEqual => a >= b,
+            Compare::Equal => a == b,
+            Compare::NotEqual => a != b,
+        }
+    }
 }
 
 /// An index variable of a sum or of a vector output (`i`, `j`, `k`).
@@ -718,26 +635,11 @@ impl Graph {
         self.intern(Node::Min(a, b))
     }
 
-    /// A comparison used as a condition.
+    /// A comparison used as a condition; decided between rationals (a comparison of other
+    /// constants, `1/\ln 2 = 0`, is decided by [`crate::fold`]).
     pub fn compare(&mut self, op: Compare, a: Id, b: Id) -> Id {
-        // A nonzero constant against 0 (`1/\ln 2 = 0`) is decided.
-        if matches!(op, Compare::Equal | Compare::NotEqual)
-            && self.is_number(b, 0)
-            && self.rational(a).is_none()
-            && crate::constant::fold(self, a).is_some_and(|value| value.to_f64() != 0.0)
-        {
-            return self.integer(i128::from(op == Compare::NotEqual));
-        }
         if let (Some(x), Some(y)) = (self.rational(a), self.rational(b)) {
-            let holds = match op {
-                Compare::Less => x < y,
-                Compare::LessEqual => x <= y,
-                Compare::Greater => x > y,
-                Compare::GreaterEqual => x >= y,
-                Compare::Equal => x == y,
-                Compare::NotEqual => x != y,
-            };
-            return self.integer(i128::from(holds));
+            return self.integer(i128::from(op.holds(&x, &y)));
         }
         self.intern(Node::Compare(op, a, b))
     }
@@ -866,8 +768,9 @@ impl Graph {
         if self.is_number(x, 1) {
             return self.integer(0);
         }
-        if self.rational(y).is_some() || crate::constant::fold(self, y).is_some_and(|value| value.to_f64() != 0.0) {
-            // A nonzero constant (`1/\ln 2` of `\log_2`): the convention at 0 cannot arise.
+        if self.rational(y).is_some() {
+            // A nonzero rational: the convention at 0 cannot arise (other constants, `1/\ln 2`
+            // of `\log_2`: [`crate::fold`]).
             let ln_x = self.apply(Func::Ln, x);
             return self.mul(y, ln_x);
         }
@@ -1259,34 +1162,4 @@ impl fmt::Display for Id {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_function_is_named_once() {
-        let all = [
-            Func::Exp,
-            Func::Ln,
-            Func::Sin,
-            Func::Cos,
-            Func::Tan,
-            Func::Sinh,
-            Func::Cosh,
-            Func::Tanh,
-            Func::Arctan,
-            Func::Arcsin,
-            Func::Arccos,
-            Func::Erf,
-            Func::Erfc,
-            Func::Phi,
-            Func::Sigmoid,
-            Func::Softplus,
-            Func::Sign,
-            Func::Abs,
-            Func::Ln1p,
-            Func::ExpM1,
-        ];
-        assert_eq!(FUNC_NAMES.len(), all.len());
-        for func in all {
-            assert_eq!(FUNC_NAMES.iter().filter(|(named, ..)| *named == func).count(), 1, "{func:?}");
-        }
-    }
 }

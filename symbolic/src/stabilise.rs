@@ -71,9 +71,11 @@ pub const RULES: &[Rule] = &[
 /// (which see the roots as written).
 pub const LAST_RULES: &[Rule] = &[Rule { name: "scaled-radicand", apply: scaled_product }];
 
-/// `id` with every rule applied bottom-up until none applies, then [`LAST_RULES`].
+/// `id` with its constants decided ([`crate::fold`]), every rule applied bottom-up until none
+/// applies, then [`LAST_RULES`].
 pub fn stabilise(graph: &mut Graph, id: Id) -> Id {
-    let stable = Stabiliser { memo: HashMap::new() }.run(graph, id);
+    let decided = crate::fold::decide_constants(graph, id);
+    let stable = Stabiliser { memo: HashMap::new() }.run(graph, decided);
     scale_radicands(graph, stable)
 }
 

@@ -142,7 +142,7 @@ impl<F: Float> Tape<F> {
                 Op::Powi(base, n) => value(base).powi(*n),
                 Op::Sqrt(base) => value(base).sqrt(),
                 Op::Powf(base, exponent) => value(base).powf(value(exponent)),
-                Op::Call(func, argument) => call::<F, A>(*func, value(argument)),
+                Op::Call(func, argument) => func.value::<F, A>(value(argument)),
                 Op::Gaussian(u, k) => texgrad_math::exp_scaled_square::<F, A>(value(u), *k),
                 Op::GivenGaussian(func, x, factor) => {
                     let (x, factor) = (value(x), value(factor));
@@ -158,16 +158,11 @@ impl<F: Float> Tape<F> {
                 Op::Minimum(a, b) => F::minimum(value(a), value(b)),
                 Op::XLogY(y, x) => texgrad_math::xlogy::<F, A>(value(y), value(x)),
                 Op::Compare(op, a, b) => {
-                    let (a, b) = (value(a), value(b));
-                    let holds = match op {
-                        Compare::Less => a < b,
-                        Compare::LessEqual => a <= b,
-                        Compare::Greater => a > b,
-                        Compare::GreaterEqual => a >= b,
-                        Compare::Equal => a == b,
-                        Compare::NotEqual => a != b,
-                    };
-                    if holds { F::one() } else { F::zero() }
+                    if op.holds(&value(a), &value(b)) {
+                        F::one()
+                    } else {
+                        F::zero()
+                    }
                 }
                 Op::And(conditions) => {
                     let holds = conditions.iter().all(|condition| value(condition) != F::zero());
@@ -191,32 +186,6 @@ impl<F: Float> Tape<F> {
             values.push(result);
         }
         values.last().copied().unwrap_or_else(F::zero)
-    }
-}
-
-/// A function of the table as the runtime computes it.
-fn call<F: Float, A: Arch>(func: Func, x: F) -> F {
-    match func {
-        Func::Exp => texgrad_math::exp::<F, A>(x),
-        Func::Ln => texgrad_math::ln::<F, A>(x),
-        Func::Sin => x.sin(),
-        Func::Cos => x.cos(),
-        Func::Tan => x.tan(),
-        Func::Sinh => texgrad_math::sinh::<F, A>(x),
-        Func::Cosh => texgrad_math::cosh::<F, A>(x),
-        Func::Tanh => texgrad_math::tanh_and_sech2::<F, A>(x).0,
-        Func::Arctan => x.atan(),
-        Func::Arcsin => x.asin(),
-        Func::Arccos => x.acos(),
-        Func::Sigmoid => texgrad_math::sigmoid::<F, A>(x),
-        Func::Softplus => texgrad_math::softplus::<F, A>(x),
-        Func::Sign => x.sign(),
-        Func::Abs => x.abs(),
-        Func::Ln1p => texgrad_math::ln_1p::<F, A>(x),
-        Func::ExpM1 => texgrad_math::exp_m1::<F, A>(x),
-        Func::Erf => texgrad_math::erf::<F, A>(x),
-        Func::Erfc => texgrad_math::erfc::<F, A>(x),
-        Func::Phi => texgrad_math::phi::<F, A>(x),
     }
 }
 

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::precise::{Precise, pi};
 use crate::error::EngineError;
 use crate::eval::Bindings;
-use crate::ir::{Compare, Constant, Func, Graph, Id, Index, Node, Rational};
+use crate::ir::{Constant, Graph, Id, Index, Node, Rational};
+use crate::precise::{Precise, pi};
 
 /// The value of `id` at `bindings` (and the free indices' values), or `None` where this
 /// evaluator has none to 256 bits (a trigonometric function of an argument beyond `2^60`).
@@ -171,7 +171,7 @@ impl Evaluator<'_> {
             }
             Node::Apply(func, argument) => {
                 let Some(argument) = get(self, argument, indices)? else { return Ok(None) };
-                return Ok(apply(func, &argument));
+                return Ok(func.exact(&argument));
             }
             Node::Max(a, b) | Node::Min(a, b) => {
                 let (Some(a_value), Some(b_value)) = (get(self, a, indices)?, get(self, b, indices)?) else {
@@ -185,16 +185,7 @@ impl Evaluator<'_> {
             }
             Node::Compare(op, a, b) => {
                 let (Some(a), Some(b)) = (get(self, a, indices)?, get(self, b, indices)?) else { return Ok(None) };
-                let order = a.compare(&b);
-                truth(match (op, order) {
-                    (_, None) => op == Compare::NotEqual,
-                    (Compare::Less, Some(order)) => order.is_lt(),
-                    (Compare::LessEqual, Some(order)) => order.is_le(),
-                    (Compare::Greater, Some(order)) => order.is_gt(),
-                    (Compare::GreaterEqual, Some(order)) => order.is_ge(),
-                    (Compare::Equal, Some(order)) => order.is_eq(),
-                    (Compare::NotEqual, Some(order)) => order.is_ne(),
-                })
+                truth(op.holds(&a, &b))
             }
             Node::And(conditions) => {
                 for condition in conditions {
@@ -267,43 +258,4 @@ fn restore(indices: &mut HashMap<Index, usize>, index: Index, saved: Option<usiz
         Some(position) => indices.insert(index, position),
         None => indices.remove(&index),
     };
-}
-
-/// A function of the table, to 256 bits.
-pub fn apply(func: Func, x: &Precise) -> Option<Precise> {
-    Some(match func {
-        Func::Exp => x.exp(),
-        Func::Ln => x.ln(),
-        Func::Sin => x.sin_cos()?.0,
-        Func::Cos => x.sin_cos()?.1,
-        Func::Tan => {
-            let (sin, cos) = x.sin_cos()?;
-            sin.div(&cos)
-        }
-        Func::Sinh => x.sinh(),
-        Func::Cosh => x.cosh(),
-        Func::Tanh => x.tanh(),
-        Func::Arctan => x.atan(),
-        Func::Arcsin => x.asin(),
-        Func::Arccos => x.acos(),
-        Func::Erf => x.erf(),
-        Func::Erfc => x.erfc(),
-        Func::Phi => x.phi(),
-        Func::Sigmoid => x.sigmoid(),
-        Func::Softplus => x.softplus(),
-        Func::Sign => {
-            if x.is_nan() {
-                Precise::NAN
-            } else if x.is_zero() {
-                Precise::ZERO
-            } else if x.is_negative() {
-                Precise::one().neg()
-            } else {
-                Precise::one()
-            }
-        }
-        Func::Abs => x.abs(),
-        Func::Ln1p => x.ln_1p(),
-        Func::ExpM1 => x.exp_m1(),
-    })
 }

@@ -22,14 +22,13 @@
 
 mod emitted;
 pub(crate) mod exact;
-pub mod precise;
 
 use std::collections::BTreeSet;
 use std::collections::{HashMap, HashSet};
 
+pub use crate::precise::Precise;
 pub use emitted::Tape;
 pub use exact::{Exact, exact};
-pub use precise::Precise;
 use texgrad_math::Float;
 use texgrad_math::dispatch::{Avx2, Portable};
 

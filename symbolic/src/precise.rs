@@ -40,6 +40,19 @@ pub struct Precise {
     mantissa: [u64; LIMBS],
 }
 
+/// Numeric order: NaN is unordered and unequal to everything, as in floating point.
+impl PartialEq for Precise {
+    fn eq(&self, other: &Self) -> bool {
+        self.compare(other).is_some_and(|order| order.is_eq())
+    }
+}
+
+impl PartialOrd for Precise {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        self.compare(other)
+    }
+}
+
 impl Precise {
     /// 0.
     pub const ZERO: Precise = Precise { class: Class::Zero, negative: false, exponent: 0, mantissa: [0; LIMBS] };
