@@ -1159,7 +1159,3 @@ impl fmt::Display for Id {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-}
