@@ -20,10 +20,10 @@ use std::collections::{BTreeSet, HashMap};
 use crate::Expression;
 use crate::constant;
 use crate::error::EngineError;
-use crate::eval::Bindings;
 use crate::interval::Interval;
 use crate::ir::{Func, Graph, Id, Node};
 use crate::oracle::{Exact, Precise};
+use crate::program::Bindings;
 
 /// How a property is known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

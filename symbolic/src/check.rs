@@ -8,9 +8,9 @@ use texgrad_grammar::ast::{Condition, Expr, ExprKind};
 use texgrad_grammar::{Context, Formula};
 
 use crate::error::EngineError;
-use crate::eval::Bindings;
 use crate::ir::{Graph, Id, Node};
 use crate::lower::{self, Scope, ValueName};
+use crate::program::Bindings;
 use crate::{Expression, diff};
 
 /// Relative tolerance of a match. Claims are exact formulas, so they agree to rounding; a

@@ -207,6 +207,53 @@ pub fn fold(graph: &Graph, id: Id) -> Option<DoubleDouble> {
     })
 }
 
+/// The value of a constant subexpression to 256 bits, where [`fold`] folds it: what the folded
+/// literal stands for, for the programs' exact runs.
+pub fn exact(graph: &Graph, id: Id) -> Option<Precise> {
+    Some(match graph.node(id) {
+        Node::Number(value) => exact_rational(*value),
+        Node::Float(bits) => Precise::from_f64(f64::from_bits(*bits)),
+        Node::Constant(Constant::Pi) => crate::precise::pi(),
+        Node::Constant(Constant::E) => Precise::one().exp(),
+        Node::Add(terms) => {
+            let mut total = Precise::ZERO;
+            for &term in terms {
+                total = total.add(&exact(graph, term)?);
+            }
+            total
+        }
+        Node::Mul(factors) => {
+            let mut product = Precise::one();
+            for &factor in factors {
+                product = product.mul(&exact(graph, factor)?);
+            }
+            product
+        }
+        Node::Pow(base, exponent) => {
+            let base = exact(graph, *base)?;
+            match graph.rational(*exponent) {
+                Some(value) if value.is_integer() && value.numer().abs() < 1 << 20 => base.powi(*value.numer() as i64),
+                Some(value) if *value.denom() == 2 => base.sqrt().powi(*value.numer() as i64),
+                _ => base.powf(&exact(graph, *exponent)?),
+            }
+        }
+        Node::Apply(func, argument) => func.exact(&exact(graph, *argument)?)?,
+        _ => return None,
+    })
+}
+
+/// A rational to 256 bits: its numerator and denominator exactly (each in two 64-bit halves),
+/// then one rounded division.
+pub fn exact_rational(value: Rational) -> Precise {
+    let part = |n: i128| -> Precise {
+        let magnitude = n.unsigned_abs();
+        let high = Precise::from_u64((magnitude >> 64) as u64).scale(64);
+        let value = high.add(&Precise::from_u64(magnitude as u64));
+        if n < 0 { value.neg() } else { value }
+    };
+    part(*value.numer()).div(&part(*value.denom()))
+}
+
 impl DoubleDouble {
     /// The exact value `hi + lo`, to 256 bits.
     fn to_precise(self) -> Precise {

@@ -10,9 +10,9 @@
 
 use std::collections::HashMap;
 
-use crate::eval::Bindings;
 use crate::ir::{Compare, Constant, Func, Graph, Id, Node};
 use crate::precise::Precise;
+use crate::program::Bindings;
 
 /// A closed interval of the extended reals, `low ≤ high`.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1158,4 +1158,3 @@ impl fmt::Display for Id {
         write!(f, "#{}", self.0)
     }
 }
-

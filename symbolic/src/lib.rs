@@ -1,25 +1,26 @@
 //! texgrad's symbolic engine.
 //!
 //! From a parsed formula (`texgrad-grammar`'s AST) to small, exact expressions for the function
-//! and its derivatives, printed as LaTeX or text and evaluated in `f64`. The pipeline, one
-//! module per stage:
+//! and its derivatives, printed as LaTeX or text, computed as straight-line programs. The
+//! pipeline, one module per stage:
 //!
 //! 1. [`lower`]: the AST into the IR ([`ir`]), a hash-consed arena whose constructors keep the
-//!    canonical form (the simplifier's structural rules: flattening, exact constant folding,
-//!    like terms and powers, `e^a e^b`);
+//!    canonical form (the simplifier's structural rules: flattening, exact rational folding,
+//!    like terms and powers, `e^a e^b`); [`domain`]: where the formula is defined;
 //! 2. [`diff`]: differentiation with respect to any input or parameter, with the
 //!    cancellation-free rules (`\sigma' = \sigma(x)\sigma(-x)`, `\tanh' = 1/\cosh^2`) and Kronecker
-//!    deltas eliminated from sums;
-//! 3. `print`: LaTeX and plain text; [`eval`]: numeric values;
-//! 4. [`check`]: claimed derivatives and chains of equal forms compared at sample points.
-//!
-//! 5. [`stabilise`]: the named rewrites that keep `f32`/`f64` evaluation finite and exact
-//!    (`ln_1p`, `exp_m1`, `erfc`, sigmoid and tanh forms of exponential quotients, softplus,
-//!    log-sigmoid, log-sum-exp, softmax, `xlogy`, series near 0).
-//!
-//! 6. [`emit`] and [`constant`]: straight-line Rust generic over `Float`, sharing common
-//!    subexpressions across a definition's value and derivatives, with loops for vector forms
-//!    and constants folded to correctly rounded literals; [`generate`]: the macros' items.
+//!    deltas eliminated from sums; [`simplify`]: the rewrites that shrink it;
+//! 3. [`stabilise`]: [`fold`]'s decisions on constants, then the named rewrites that keep
+//!    `f32`/`f64` evaluation finite and exact (`ln_1p`, `exp_m1`, `erfc`, sigmoid and tanh forms
+//!    of exponential quotients, softplus, log-sigmoid, log-sum-exp, softmax, `xlogy`, conjugates
+//!    and scaled radicands, series near 0);
+//! 4. [`program`]: the one stage between the IR and every output, a straight-line program with
+//!    every choice of how to compute made ([`constant`] folds its literals, [`functions`] is the
+//!    table of its functions); then [`emit`] prints it as Rust (and [`generate`] the macros'
+//!    items), [`oracle`] runs it to measure forms (in `f32`, `f64` and 256 bits), [`eval`] runs
+//!    it in `f64`;
+//! 5. `print`: LaTeX and plain text; [`check`]: claimed derivatives and chains of equal forms
+//!    compared at sample points; [`analysis`]: a function's character.
 //!
 //! ```
 //! use texgrad_symbolic::Expression;
@@ -50,14 +51,15 @@ pub mod oracle;
 pub mod output;
 pub mod precise;
 pub mod print;
+pub mod program;
 pub mod simplify;
 pub mod stabilise;
 
 use std::collections::{BTreeSet, HashMap};
 
 pub use error::{EngineError, Refusal};
-pub use eval::Bindings;
 use ir::{Graph, Id, Node};
+pub use program::Bindings;
 use texgrad_grammar::{Context, Expr, Formula};
 
 /// A formula in the engine: its IR and, for formulas parsed from text, its AST.
@@ -428,28 +430,11 @@ impl Expression {
 
     /// The value in `f64` (for a vector output, bind its free index with [`Self::evaluate_at`]).
     ///
-    /// A scalar formula is computed as its generated plain function computes it: the oracle's
-    /// program of the emitter's choices ([`oracle::Tape`], the runtime's elementary functions at
-    /// the scalar level), so that `texgrad eval` shows what the code gives. Vector formulas, which
-    /// that program does not run, are evaluated by [`eval`] from the same computed form.
+    /// The computed form's program is run as the generated plain functions run it (the runtime's
+    /// elementary functions at the scalar level, [`program`]), so that `texgrad eval` shows what
+    /// the code gives.
     pub fn evaluate(&self, bindings: &Bindings) -> Result<f64, EngineError> {
-        if let Some(value) = self.evaluate_as_generated(bindings) {
-            return Ok(value);
-        }
         eval::evaluate(&self.graph, self.computed(), bindings, &HashMap::new())
-    }
-
-    /// The value as the generated scalar code computes it, where every name is bound and the
-    /// form is scalar.
-    fn evaluate_as_generated(&self, bindings: &Bindings) -> Option<f64> {
-        let (scalars, vectors) = self.names();
-        if !vectors.is_empty() || !scalars.iter().all(|name| bindings.scalars.contains_key(name)) {
-            return None;
-        }
-        let input = scalars.into_iter().next().unwrap_or_default();
-        let x = bindings.scalars.get(&input).copied().unwrap_or(0.0);
-        let tape = oracle::Tape::<f64>::compile(&self.graph, self.computed(), &input, bindings)?;
-        Some(tape.evaluate::<texgrad_math::dispatch::Scalar>(x, &mut Vec::new()))
     }
 
     /// The value with the free indices bound (`i = 2`).

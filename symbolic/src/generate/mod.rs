@@ -25,8 +25,8 @@ use texgrad_grammar::Context;
 
 use crate::emit::{EmitOptions, identifier};
 use crate::error::EngineError;
-use crate::eval::Bindings;
 use crate::lower::{self, Scope};
+use crate::program::Bindings;
 use crate::{Expression, check};
 use texgrad_grammar::names::Length;
 

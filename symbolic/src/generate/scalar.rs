@@ -22,7 +22,7 @@ use super::typed::{Typed, typed_impl};
 use super::{Definition, Outcome, Place, at_formula, plain};
 use crate::emit::{EmitOptions, identifier};
 use crate::error::EngineError;
-use crate::eval::Bindings;
+use crate::program::Bindings;
 use crate::{Expression, check};
 
 /// The items of a scalar activation or gate, and its derivatives' LaTeX for its `Info`.

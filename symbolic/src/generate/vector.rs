@@ -216,20 +216,21 @@ fn normalised_exponential(
     if graph.substitute_index(exponent, index, output_index) != rest {
         return Ok(None);
     }
-    let emitted = crate::emit::emit(&graph, &[rest], options).map_err(at_formula)?;
-    let (statements, value) = (&emitted.statements, &emitted.results[0]);
     let (float, runtime, arch) = (&options.float_type, &options.runtime, &options.arch);
-    let variable = crate::emit::index_variable(output_index);
-    // `u_i` reading only the input's `z_i`: the rows' element-wise form.
-    if let Some((slices, elements, body)) = crate::emit::element_wise(value, &variable)
-        && let ([input], [element]) = (slices.as_slice(), elements.as_slice())
+    // `u_i` reading only the input's `z_i` (decided on the IR): the rows' element-wise form.
+    if let Some(element_wise) = crate::emit::element_wise(&graph, rest, output_index, options).map_err(at_formula)?
+        && let ([input], [element]) = (element_wise.slices.as_slice(), element_wise.elements.as_slice())
     {
+        let (statements, body) = (&element_wise.emitted.statements, &element_wise.emitted.results[0]);
         let kernel = format_ident!("{kernel}_of_elements");
         return Ok(Some(quote! {
             #statements
             #runtime::kernels::#kernel::<#float, #arch>(out, #input, #[inline(always)] |#element: #float| #body);
         }));
     }
+    let emitted = crate::emit::emit(&graph, &[rest], options).map_err(at_formula)?;
+    let (statements, value) = (&emitted.statements, &emitted.results[0]);
+    let variable = crate::emit::index_variable(output_index);
     Ok(Some(quote! {
         #statements
         #runtime::kernels::#kernel::<#float, #arch>(out, #[inline(always)] |#variable| #value);

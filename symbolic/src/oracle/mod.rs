@@ -1,9 +1,10 @@
 //! The accuracy oracle: how accurate a form of a formula is, measured rather than assumed.
 //!
-//! - [`exact()`]: the value of any expression of the IR to 256 bits ([`Precise`]), every
-//!   function of the function table included (`erf`, `erfc` and `Φ` too);
+//! - [`exact()`]: the value of an expression to 256 bits ([`Precise`]): its program
+//!   ([`crate::program`]) run with every instruction's exact value;
 //! - [`Tape`]: its value as the generated code computes it, in `f32` or `f64`, with or
-//!   without fused multiply-adds;
+//!   without fused multiply-adds: the same program, the one the emitter prints, run with the
+//!   runtime's own functions;
 //! - [`samples`]: inputs where forms differ: both signs at log-spaced magnitudes over the
 //!   type's range, and the formula's own kinks, case boundaries and overflow points;
 //! - [`measure`]: a form's error in ULP in `f32` and `f64` at those inputs, the worse of the
@@ -20,21 +21,20 @@
 //! only where they differ by more than a rounding or two. Where they agree, no form is measurably
 //! better than another.
 
-mod emitted;
 pub(crate) mod exact;
 
 use std::collections::BTreeSet;
 use std::collections::{HashMap, HashSet};
 
 pub use crate::precise::Precise;
-pub use emitted::Tape;
+pub use crate::program::run::Tape;
 pub use exact::{Exact, exact};
 use texgrad_math::Float;
 use texgrad_math::dispatch::{Avx2, Portable};
 
 use crate::constant;
-use crate::eval::Bindings;
 use crate::ir::{Func, Graph, Id, Node};
+use crate::program::Bindings;
 
 /// How many inputs to sample.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -243,7 +243,7 @@ fn near_zero(near: &mut NearZero<'_>, x: f64, value: &Precise) -> bool {
 struct NearZero<'a> {
     exact: &'a Exact<'a>,
     tape: Option<Tape<f64>>,
-    scratch: Vec<f64>,
+    scratch: Vec<[f64; 2]>,
     form: Id,
     input: &'a str,
     bindings: Bindings,
@@ -703,7 +703,7 @@ fn subnormal_intermediates<F: Float>(tapes: &[&Tape<F>], inputs: &[f64]) -> Vec<
     for tape in tapes {
         let mut subnormal = |x: f64| {
             tape.evaluate::<Portable>(F::from_f64(x), &mut scratch);
-            scratch.iter().any(|value| {
+            scratch.iter().flatten().any(|value| {
                 let value = value.to_f64().abs();
                 value != 0.0 && value < smallest_normal
             })
