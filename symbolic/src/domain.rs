@@ -57,10 +57,11 @@ pub fn guard(graph: &mut Graph, form: Id, domain: &[Id]) -> Id {
 /// (the formula as written: `e^x - 1 > 0` is `exp_m1(x) > 0`, which is `x > 0`, as the
 /// stabilised form has it).
 fn normalised(graph: &mut Graph, found: Vec<(Compare, Id)>, stable: bool) -> Vec<Id> {
-    let mut canonical = Canonical::default();
+    // Rebuilt through the canonical constructors, each node once.
+    let mut canonical = HashMap::new();
     let mut conditions = Vec::new();
     for (op, operand) in found {
-        let mut operand = canonical.of(graph, operand);
+        let mut operand = graph.rewrite_bottom_up(operand, &mut canonical, &mut |_, rebuilt| rebuilt);
         if stable {
             operand = crate::stabilise::stabilise(graph, operand);
         }
@@ -235,23 +236,6 @@ fn raw_conditions(graph: &mut Graph, root: Id, computed: bool) -> Vec<(Compare, 
     }
     found.retain(|&(_, operand)| !graph.mentions_any_index(operand));
     found
-}
-
-/// Expressions rebuilt through the canonical constructors, memoised.
-#[derive(Default)]
-struct Canonical {
-    memo: HashMap<Id, Id>,
-}
-
-impl Canonical {
-    fn of(&mut self, graph: &mut Graph, id: Id) -> Id {
-        if let Some(&done) = self.memo.get(&id) {
-            return done;
-        }
-        let rebuilt = graph.rebuild(id, &mut |graph, child| self.of(graph, child));
-        self.memo.insert(id, rebuilt);
-        rebuilt
-    }
 }
 
 /// What is known of the sign of an expression for every value of its names.

@@ -10,34 +10,24 @@ use crate::ir::{Compare, Func, Graph, Id, Node};
 /// `id` with every comparison of a nonzero constant with 0 decided and every `xlogy` of a
 /// nonzero constant written as a product.
 pub fn decide_constants(graph: &mut Graph, id: Id) -> Id {
-    Folder { memo: HashMap::new() }.run(graph, id)
+    graph.rewrite_bottom_up(id, &mut HashMap::new(), &mut decide)
 }
 
-struct Folder {
-    memo: HashMap<Id, Id>,
-}
-
-impl Folder {
-    fn run(&mut self, graph: &mut Graph, id: Id) -> Id {
-        if let Some(&done) = self.memo.get(&id) {
-            return done;
+/// A comparison of a nonzero constant with 0, or an `xlogy` of a nonzero constant, decided; any
+/// other node as it is.
+fn decide(graph: &mut Graph, id: Id) -> Id {
+    let nonzero_constant =
+        |graph: &Graph, id: Id| crate::constant::fold(graph, id).is_some_and(|value| value.to_f64() != 0.0);
+    match graph.node(id).clone() {
+        Node::Compare(op @ (Compare::Equal | Compare::NotEqual), a, b)
+            if graph.rational(b).is_some_and(|value| *value.numer() == 0) && nonzero_constant(graph, a) =>
+        {
+            graph.integer(i128::from(op == Compare::NotEqual))
         }
-        let rebuilt = graph.rebuild(id, &mut |graph, child| self.run(graph, child));
-        let nonzero_constant =
-            |graph: &Graph, id: Id| crate::constant::fold(graph, id).is_some_and(|value| value.to_f64() != 0.0);
-        let decided = match graph.node(rebuilt).clone() {
-            Node::Compare(op @ (Compare::Equal | Compare::NotEqual), a, b)
-                if graph.rational(b).is_some_and(|value| *value.numer() == 0) && nonzero_constant(graph, a) =>
-            {
-                graph.integer(i128::from(op == Compare::NotEqual))
-            }
-            Node::XLogY(y, x) if nonzero_constant(graph, y) => {
-                let ln_x = graph.apply(Func::Ln, x);
-                graph.mul(y, ln_x)
-            }
-            _ => rebuilt,
-        };
-        self.memo.insert(id, decided);
-        decided
+        Node::XLogY(y, x) if nonzero_constant(graph, y) => {
+            let ln_x = graph.apply(Func::Ln, x);
+            graph.mul(y, ln_x)
+        }
+        _ => id,
     }
 }

@@ -1020,6 +1020,25 @@ impl Graph {
         }
     }
 
+    /// `id` rewritten bottom-up: each node's children first, then `rewrite` of the node rebuilt
+    /// over them; each node once, remembered in `memo` (shared nodes stay shared). The passes
+    /// that rewrite an expression node by node with a rule of their own (the constant
+    /// decisions, the simplifier, canonical rebuilding) are this walk.
+    pub fn rewrite_bottom_up(
+        &mut self,
+        id: Id,
+        memo: &mut HashMap<Id, Id>,
+        rewrite: &mut dyn FnMut(&mut Graph, Id) -> Id,
+    ) -> Id {
+        if let Some(&done) = memo.get(&id) {
+            return done;
+        }
+        let rebuilt = self.rebuild(id, &mut |graph, child| graph.rewrite_bottom_up(child, memo, rewrite));
+        let rewritten = rewrite(self, rebuilt);
+        memo.insert(id, rewritten);
+        rewritten
+    }
+
     /// The node rebuilt through the canonical constructors with each child mapped by `map`.
     pub fn rebuild(&mut self, id: Id, map: &mut dyn FnMut(&mut Graph, Id) -> Id) -> Id {
         match self.node(id).clone() {

@@ -19,29 +19,20 @@ pub const RULES: &[Rule] = &[
 
 /// `id` with every rule applied bottom-up wherever it shrinks the expression.
 pub fn simplify(graph: &mut Graph, id: Id) -> Id {
-    Simplifier { memo: HashMap::new() }.run(graph, id)
+    graph.rewrite_bottom_up(id, &mut HashMap::new(), &mut apply_rules)
 }
 
-struct Simplifier {
-    memo: HashMap<Id, Id>,
-}
-
-impl Simplifier {
-    fn run(&mut self, graph: &mut Graph, id: Id) -> Id {
-        if let Some(&done) = self.memo.get(&id) {
-            return done;
+/// `id` (its children already simplified) with each rule that shrinks it applied in turn.
+fn apply_rules(graph: &mut Graph, id: Id) -> Id {
+    let mut current = id;
+    for rule in RULES {
+        if let Some(rewritten) = (rule.apply)(graph, current)
+            && graph.operation_count(&[rewritten]) < graph.operation_count(&[current])
+        {
+            current = rewritten;
         }
-        let mut current = graph.rebuild(id, &mut |graph, child| self.run(graph, child));
-        for rule in RULES {
-            if let Some(rewritten) = (rule.apply)(graph, current)
-                && graph.operation_count(&[rewritten]) < graph.operation_count(&[current])
-            {
-                current = rewritten;
-            }
-        }
-        self.memo.insert(id, current);
-        current
     }
+    current
 }
 
 /// The factors of a term.
