@@ -1,8 +1,10 @@
 //! The symbolic derivative agrees with an independent numeric derivative: dual numbers, written
 //! here and evaluated on the parser's AST, never through the engine.
 
+#[path = "common/reproducible.rs"]
+mod reproducible;
+
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use texgrad::grammar::ast::{
     BinaryOp, Case, Condition, Constant, Expr, ExprKind, Function, Number, Relation, Variable,
 };
@@ -234,21 +236,8 @@ fn expr() -> impl Strategy<Value = Expr> {
     })
 }
 
-/// The same cases on every run, so that CI's verdict is the one a developer reproduces;
-/// `PROPTEST_RNG_SEED=n` explores others (failures are kept in the `.regressions` file beside
-/// this one and replayed first).
-fn seed() -> RngSeed {
-    let seed = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|seed| seed.parse().ok());
-    RngSeed::Fixed(seed.unwrap_or(20_261_130))
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 1_000,
-        rng_seed: seed(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(reproducible::config(1_000, 20_261_130))]
 
     #[test]
     fn symbolic_derivative_matches_dual_numbers(expr in expr(), x in -3.0f64..3.0, a in 0.5f64..2.0) {

@@ -8,10 +8,11 @@
 
 #[path = "common/formulas.rs"]
 mod formulas;
+#[path = "common/reproducible.rs"]
+mod reproducible;
 
 use formulas::any_formula;
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use texgrad::grammar::print;
 use texgrad::symbolic::oracle::{self, Density};
 use texgrad::symbolic::{Bindings, Expression, Refusal};
@@ -23,21 +24,8 @@ use texgrad::symbolic::{Bindings, Expression, Refusal};
 const SLACK_ULP: f64 = 2.0;
 const SLACK_RATIO: f64 = 1.5;
 
-/// The same 1,000 formulas on every run, so that CI's verdict is the one a developer
-/// reproduces; `PROPTEST_RNG_SEED=n` explores others (failures are kept in
-/// `oracle_properties.regressions` and replayed first).
-fn seed() -> RngSeed {
-    let seed = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|seed| seed.parse().ok());
-    RngSeed::Fixed(seed.unwrap_or(20_261_130))
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 1_000,
-        rng_seed: seed(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(reproducible::config(1_000, 20_261_130))]
 
     #[test]
     fn the_computed_form_is_never_less_accurate_than_the_formula_as_written(expr in any_formula()) {

@@ -1,8 +1,10 @@
 //! Property tests: random ASTs round-trip through the printer and the parser, and the parser
 //! returns (never panics) on arbitrary strings and on random mutations of corpus formulas.
 
+#[path = "common/reproducible.rs"]
+mod reproducible;
+
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use texgrad::grammar::ast::{
     BinaryOp, Case, Condition, Constant, Expr, ExprKind, Formula, Head, IndexRange, Number, Relation, Variable,
 };
@@ -11,23 +13,6 @@ use texgrad::grammar::print;
 use texgrad::{Context, parse_with};
 
 const CASES: u32 = 10_000;
-
-/// The same cases on every run, so that CI's verdict is the one a developer reproduces;
-/// `PROPTEST_RNG_SEED=n` explores others (failures are kept in the `.regressions` file beside
-/// this one and replayed first).
-fn seed() -> RngSeed {
-    let seed = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|seed| seed.parse().ok());
-    RngSeed::Fixed(seed.unwrap_or(20_261_130))
-}
-
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: CASES,
-        rng_seed: seed(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    }
-}
 
 /// Definitions the random trees may call by name.
 fn context() -> Context {
@@ -286,7 +271,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(reproducible::config(CASES, 20_261_130))]
 
     #[test]
     fn random_asts_round_trip(formula in formula()) {

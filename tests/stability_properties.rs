@@ -8,10 +8,11 @@
 
 #[path = "common/formulas.rs"]
 mod formulas;
+#[path = "common/reproducible.rs"]
+mod reproducible;
 
 use formulas::unstable_formula;
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use texgrad::symbolic::oracle::{self, Density, Errors, Precise};
 use texgrad::symbolic::{Bindings, Expression};
 
@@ -19,11 +20,6 @@ use texgrad::symbolic::{Bindings, Expression};
 /// (2^-52 and 2^-23 at the least).
 const F64_BOUND_ULP: f64 = 1e-9 / f64::EPSILON;
 const F32_BOUND_ULP: f64 = 1e-4 / f32::EPSILON as f64;
-
-fn seed() -> RngSeed {
-    let seed = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|seed| seed.parse().ok());
-    RngSeed::Fixed(seed.unwrap_or(20_261_204))
-}
 
 fn within(formula: &str, what: &str, errors: &Errors, bound: f64) -> Result<(), TestCaseError> {
     prop_assert!(
@@ -92,12 +88,7 @@ fn check(formula: &str, derivative: bool) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 200,
-        rng_seed: seed(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(reproducible::config(200, 20_261_204))]
 
     #[test]
     fn unstable_families_are_computed_within_spec((formula, derivative) in unstable_formula()) {
