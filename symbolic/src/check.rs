@@ -8,6 +8,7 @@ use texgrad_grammar::ast::{Condition, Expr, ExprKind};
 use texgrad_grammar::{Context, Formula};
 
 use crate::error::EngineError;
+use crate::eval::Compiled;
 use crate::ir::{Graph, Id, Node};
 use crate::lower::{self, Scope, ValueName};
 use crate::program::Bindings;
@@ -88,10 +89,11 @@ pub fn judge_derivative_claim(
     let claimed = lower::lower(&mut graph, parsed.body(), &scope)?;
     let truth = diff::derivative(&mut graph, root, &diff::Wrt::Symbol(input.to_owned()));
     let mut compared = 0;
+    let (truth_values, claimed_values) = (Compiled::new(&graph, truth)?, Compiled::new(&graph, claimed)?);
     for x in sample_points(&graph, root) {
         let bindings = parameters.clone().scalar(input, x);
-        let expected = crate::eval::evaluate(&graph, truth, &bindings, &Default::default())?;
-        let got = crate::eval::evaluate(&graph, claimed, &bindings, &Default::default())?;
+        let expected = truth_values.at(&bindings)?;
+        let got = claimed_values.at(&bindings)?;
         if !expected.is_finite() || !got.is_finite() {
             continue;
         }
@@ -144,14 +146,20 @@ pub fn check_chain(parsed: &Formula, expression: &Expression, scope: &Scope) -> 
     let points = sample_points(&graph, root);
     for form in &parsed.forms[..parsed.forms.len() - 1] {
         let lowered = lower::lower(&mut graph, form, scope)?;
+        // A form or a formula without a program has nothing to compare, as at a point without
+        // a value.
+        let (Ok(root_values), Ok(lowered_values)) = (Compiled::new(&graph, root), Compiled::new(&graph, lowered))
+        else {
+            continue;
+        };
         for &x in &points {
             // Every scalar at the same point, and the others at fixed, generic values.
             let mut bindings = Bindings::default();
             for (position, name) in scalars.iter().enumerate() {
                 bindings = bindings.scalar(name, x + 0.37 * position as f64);
             }
-            let expected = crate::eval::evaluate(&graph, root, &bindings, &Default::default());
-            let got = crate::eval::evaluate(&graph, lowered, &bindings, &Default::default());
+            let expected = root_values.at(&bindings);
+            let got = lowered_values.at(&bindings);
             let (Ok(expected), Ok(got)) = (expected, got) else { continue };
             if expected.is_finite() && got.is_finite() && !agree(expected, got) {
                 let at: Vec<String> =
@@ -193,15 +201,17 @@ pub fn check_cases_cover(expression: &Expression, inputs: &[String], parameters:
             .iter()
             .map(|row| lower::lower_condition(&mut graph, &row.condition, &Scope::default()))
             .collect::<Result<_, _>>()?;
+        let conditions: Vec<Option<Compiled>> =
+            conditions.into_iter().map(|condition| Compiled::new(&graph, condition).ok()).collect();
         for &x in &points {
             let bindings = inputs.iter().fold(parameters.clone(), |bindings, input| bindings.scalar(input, x));
             let mut holds = false;
-            for &condition in &conditions {
-                match crate::eval::evaluate(&graph, condition, &bindings, &Default::default()) {
-                    Ok(value) if value != 0.0 => holds = true,
-                    Ok(_) => {}
+            for condition in &conditions {
+                match condition.as_ref().map(|condition| condition.at(&bindings)) {
+                    Some(Ok(value)) if value != 0.0 => holds = true,
+                    Some(Ok(_)) => {}
                     // Conditions over vectors or unbound names are not checked here.
-                    Err(_) => holds = true,
+                    Some(Err(_)) | None => holds = true,
                 }
             }
             if !holds {

@@ -158,11 +158,18 @@ impl Expression {
         Expression::plain(graph, root, None, self.domain.clone()).with_root(root, alternatives)
     }
 
-    /// Every form guarded by the domain it lost (see [`domain::guard`]).
+    /// Every form guarded by the domain it lost (see [`domain::guard`]); a form guarded before
+    /// (the root, when the alternatives are set) keeps its guard, as the graph only grows.
     fn guard_forms(&mut self) {
-        let forms = self.forms();
-        self.guarded =
-            forms.into_iter().map(|form| (form, domain::guard(&mut self.graph, form, &self.domain))).collect();
+        let mut guarded = Vec::new();
+        for form in self.forms() {
+            let computed = match self.guarded.iter().find(|&&(done, _)| done == form) {
+                Some(&(_, computed)) => computed,
+                None => domain::guard(&mut self.graph, form, &self.domain),
+            };
+            guarded.push((form, computed));
+        }
+        self.guarded = guarded;
     }
 
     /// A form as it is computed (guarded by the domain).
@@ -301,9 +308,9 @@ impl Expression {
         cotangent: &str,
         output: &str,
     ) -> Result<Option<Expression>, EngineError> {
-        let product = self.vector_jacobian_product(name, cotangent)?;
+        let mut product = self.vector_jacobian_product(name, cotangent)?;
         let [output_index] = self.free_indices()[..] else { return Ok(None) };
-        let mut graph = product.graph.clone();
+        let mut graph = std::mem::take(&mut product.graph);
         let root = output::vector_from_output(&mut graph, product.root, self.root, output_index, name, output);
         Ok(root.map(|root| product.derived(graph, root, Vec::new())))
     }
@@ -440,6 +447,12 @@ impl Expression {
     /// The value with the free indices bound (`i = 2`).
     pub fn evaluate_at(&self, bindings: &Bindings, indices: &HashMap<char, usize>) -> Result<f64, EngineError> {
         eval::evaluate(&self.graph, self.computed(), bindings, indices)
+    }
+
+    /// The computed form's program, built once, for values at many points (a curve, a
+    /// self-check): [`Self::evaluate`] at each.
+    pub fn compiled(&self) -> Result<eval::Compiled, EngineError> {
+        eval::Compiled::new(&self.graph, self.computed())
     }
 
     /// The form computed in `f64`: the root, or the form [`Self::choose_form`] chose, NaN where

@@ -42,10 +42,11 @@ pub fn default_range(expression: &Expression) -> (f64, f64) {
 
 /// The curve of `expression` over `range`: `(x, y)` where it is finite.
 fn curve(expression: &Expression, input: &str, bindings: &Bindings, (low, high): (f64, f64)) -> Vec<(f64, f64)> {
+    let Ok(compiled) = expression.compiled() else { return Vec::new() };
     (0..POINTS)
         .map(|step| low + (high - low) * step as f64 / (POINTS - 1) as f64)
         .filter_map(|x| {
-            let y = expression.evaluate(&bindings.clone().scalar(input, x)).ok()?;
+            let y = compiled.at(&bindings.clone().scalar(input, x)).ok()?;
             y.is_finite().then_some((x, y))
         })
         .collect()

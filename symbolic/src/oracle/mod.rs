@@ -391,6 +391,13 @@ impl Measurement {
     }
 }
 
+/// The form at `form` compiled to run in `f32` and in `f64`: one program, two tapes (see
+/// [`Tape::new`] for when there is none).
+fn tapes(graph: &Graph, form: Id, input: &str, bindings: &Bindings) -> Option<(Tape<f32>, Tape<f64>)> {
+    let program = crate::program::build(graph, &[form]).ok()?;
+    Some((Tape::new(program.clone(), input, bindings)?, Tape::new(program, input, bindings)?))
+}
+
 /// How much larger a form's error may be than another's, in ULP of the type, before it counts
 /// as measurably less accurate: more than 2 ULP and more than a quarter larger. Errors of a few
 /// ULP move by that much from one input to the next with the roundings of either form.
@@ -432,7 +439,8 @@ pub fn choose(graph: &Graph, root: Id, alternatives: &[Id], input: &str, binding
     let compiled: Vec<(Id, Tape<f32>, Tape<f64>)> = candidates
         .iter()
         .filter_map(|&form| {
-            Some((form, Tape::compile(graph, form, input, bindings)?, Tape::compile(graph, form, input, bindings)?))
+            let (single, double) = tapes(graph, form, input, bindings)?;
+            Some((form, single, double))
         })
         .collect();
     if compiled.len() < 2 || compiled[0].0 != root {
@@ -834,10 +842,8 @@ pub fn compare_where(
     let Some(&first) = forms.first() else { return Vec::new() };
     let mut samples = samples(graph, first, input, bindings, density);
     // Where any of the forms overflows or underflows, on both sides.
-    let singles: Vec<Tape<f32>> =
-        forms.iter().filter_map(|&form| Tape::compile(graph, form, input, bindings)).collect();
-    let doubles: Vec<Tape<f64>> =
-        forms.iter().filter_map(|&form| Tape::compile(graph, form, input, bindings)).collect();
+    let (singles, doubles): (Vec<Tape<f32>>, Vec<Tape<f64>>) =
+        forms.iter().filter_map(|&form| tapes(graph, form, input, bindings)).unzip();
     samples.single = with_zeros_and_transitions(&singles, &samples.single);
     samples.double = with_zeros_and_transitions(&doubles, &samples.double);
     let mut references = consistent_references(graph, forms, input, bindings, &samples);
