@@ -74,6 +74,26 @@ enum Command {
         #[command(flatten)]
         options: ReportOptions,
     },
+    /// Search for the accurate form of a formula (or of its derivative) and print it as LaTeX a
+    /// person can paste (`cases` where it differs by input range) or as Rust, with its bits of
+    /// error, and the formula's as written, in f32 and f64 over the input's whole range.
+    Improve {
+        /// A scalar formula of one input, in LaTeX; `-` reads it from standard input.
+        #[arg(allow_hyphen_values = true)]
+        formula: String,
+        /// Improve the first derivative instead of the value.
+        #[arg(long)]
+        derivative: bool,
+        /// Output syntax of the form found.
+        #[arg(long, value_enum, default_value_t = cli::Format::Latex)]
+        format: cli::Format,
+        /// The input (default: `x`, or the only name in the formula).
+        #[arg(long)]
+        wrt: Option<String>,
+        /// A parameter's value: `alpha=1.5` (repeat for each parameter).
+        #[arg(long = "at", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+        at: Vec<String>,
+    },
     /// The function's character: range, f(0), monotonicity, limits of f and f' at ±∞,
     /// saturation, dead zones, continuity of f and f', each with how it is known.
     Analyze {
@@ -219,6 +239,10 @@ fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
+        Some(Command::Improve { formula, derivative, format, wrt, at }) => match cli::formula_argument(formula) {
+            Ok(formula) => cli::improve(&formula, wrt.as_deref(), &at, derivative, format),
+            Err(code) => code,
+        },
         Some(Command::Analyze { formula, options: ReportOptions { wrt, at, format } }) => {
             match cli::formula_argument(formula) {
                 Ok(formula) => cli::analyze(&formula, wrt.as_deref(), &at, format),

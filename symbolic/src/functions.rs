@@ -233,6 +233,11 @@ fn exact_sign(x: &Precise) -> Precise {
 }
 
 impl Func {
+    /// Every function of the table, in its order.
+    pub fn all() -> impl Iterator<Item = Func> {
+        FUNCTIONS.iter().map(|row| row.func)
+    }
+
     fn row(self) -> &'static Function {
         FUNCTIONS.iter().find(|row| row.func == self).expect("every Func has a row in FUNCTIONS")
     }

@@ -52,6 +52,7 @@ pub mod output;
 pub mod precise;
 pub mod print;
 pub mod program;
+pub mod search;
 pub mod simplify;
 pub mod stabilise;
 
@@ -83,6 +84,9 @@ pub struct Expression {
     /// root differs from it only by merging, distributing and reordering terms, and it is the
     /// written form that is kept unless the canonical one is measured no less accurate.
     written_preferred: Option<Id>,
+    /// The formula as written (lowered with [`Graph::set_as_written`]), for expressions parsed
+    /// from text.
+    as_written: Option<Id>,
     source: Option<Formula>,
     /// Where the formula is defined, read off it as written ([`domain`]); a derivative has its
     /// function's.
@@ -116,6 +120,7 @@ impl Expression {
             alternatives.extend(written);
         }
         let mut expression = expression.with_root(stabilised, alternatives);
+        expression.as_written = written;
         if stabilised == naive {
             expression.written_preferred = written.filter(|&written| written != naive);
         }
@@ -144,6 +149,7 @@ impl Expression {
             computed_single: root,
             alternatives: Vec::new(),
             written_preferred: None,
+            as_written: None,
             source,
             domain,
             guarded: Vec::new(),
@@ -504,10 +510,59 @@ impl Expression {
             }
             None => (self.root, self.alternatives.clone()),
         };
+        let (mut preferred, mut others) = (preferred, others);
+        // The search (see [`search`]) for scalar expressions: the form the judge measures more
+        // accurate in bits, nowhere worse by more than a bit, and the oracle confirms at every
+        // decade, becomes the preferred form; the oracle keeps it unless it measures it less
+        // accurate than another somewhere.
+        if self.names().1.is_empty() && self.free_indices().is_empty() {
+            let forms: Vec<Id> = std::iter::once(preferred).chain(others.iter().copied()).collect();
+            let outcome = search::search(&mut self.graph, &forms, input, bindings, &search::Budget::default());
+            // Only the confirmed form joins: the others were measured on the search's sample,
+            // not at every decade, and the oracle's own grid is coarser still.
+            if let Some(best) = outcome.best {
+                self.alternatives.push(best);
+                self.guard_forms();
+                others.insert(0, preferred);
+                preferred = best;
+            }
+        }
         let choice = oracle::choose(&self.graph, preferred, &others, input, bindings);
         self.computed = choice.double;
         self.computed_single = choice.single;
         choice
+    }
+
+    /// The error in bits (see [`search::judge`]) of the form computed in each type, and of the
+    /// formula as written where the expression was parsed (else `None`), at the judge's sample
+    /// of `input`.
+    pub fn bits_of_error(&self, input: &str, bindings: &Bindings) -> (Option<search::Bits>, Option<search::Bits>) {
+        // The exact values of every form measured must agree where they count (see
+        // [`search::judge::sample`]).
+        let mut references = vec![self.root, self.computed(), self.computed_single()];
+        references.extend(self.as_written.map(|written| self.guarded(written)));
+        let mut computed = search::bits(&self.graph, &references, self.computed(), input, bindings);
+        if self.computed_single() != self.computed()
+            && let (Some(both), Some(single)) =
+                (&mut computed, search::bits(&self.graph, &references, self.computed_single(), input, bindings))
+        {
+            both.single = single.single;
+        }
+        let written = self
+            .as_written
+            .and_then(|written| search::bits(&self.graph, &references, self.guarded(written), input, bindings));
+        (computed, written)
+    }
+
+    /// The formula as written (guarded by its domain), for expressions parsed from text: what
+    /// the engine's forms are measured against.
+    pub fn written(&self) -> Option<Id> {
+        self.as_written.map(|written| self.guarded(written))
+    }
+
+    /// The form computed in `f64` as LaTeX (a select as `cases`).
+    pub fn computed_latex(&self) -> String {
+        print::latex(&self.graph, self.computed)
     }
 
     /// The forms the oracle may choose from: the root first, then the alternatives.

@@ -437,7 +437,7 @@ pub fn accuracy_of(argument: &str, wrt: Option<&str>, at: &[String], format: Rep
         let naive_second = naive_first.naive_derivative(&input)?;
         let mut quantities = Vec::new();
         for (name, engine, written) in [
-            ("value", &expression, Some((&expression, expression.forms().last().copied()))),
+            ("value", &expression, Some((&expression, expression.written()))),
             ("derivative", &first, Some((&naive_first, Some(naive_first.computed())))),
             ("second derivative", &second, Some((&naive_second, Some(naive_second.computed())))),
         ] {
@@ -1015,5 +1015,72 @@ pub fn notes(directory: &std::path::Path) -> ExitCode {
             eprintln!("error: {}", error.message);
             ExitCode::from(REFUSED)
         }
+    }
+}
+
+/// `texgrad improve FORMULA`: the accurate form the engine computes (the search's, where it
+/// found one the oracle keeps), as LaTeX, plain text or Rust, with bits of error before and
+/// after.
+pub fn improve(argument: &str, wrt: Option<&str>, at: &[String], derivative: bool, format: Format) -> ExitCode {
+    let (formula, defaults) = target(argument);
+    let result = (|| -> Result<(), EngineError> {
+        let mut bindings = defaults;
+        for text in at {
+            bindings = binding(bindings, text)?;
+        }
+        let expression = parse_formula(formula)?;
+        if !expression.names().1.is_empty() {
+            return Err(EngineError::new("texgrad improve searches scalar formulas of one input"));
+        }
+        let input = default_wrt(&expression, wrt)?;
+        let scalars = expression.names().0;
+        if let Some(unbound) = scalars.iter().find(|name| **name != input && !bindings.scalars.contains_key(*name)) {
+            return Err(EngineError::new(format!("`{unbound}` needs a value"))
+                .with_hint(format!("add --at {unbound}=VALUE; the input `{input}` runs over its whole range")));
+        }
+        let (mut improved, written) = if derivative {
+            let mut naive = expression.naive_derivative(&input)?;
+            naive.choose_form(&input, &bindings);
+            (expression.derivative(&input)?, Some(naive))
+        } else {
+            (expression.clone(), None)
+        };
+        improved.choose_form(&input, &bindings);
+        let (after, written_bits) = improved.bits_of_error(&input, &bindings);
+        let before = match &written {
+            // The derivative as differentiation gives it, without the stabiliser or the search.
+            Some(naive) => {
+                let (graph, root) = naive.graph();
+                texgrad::symbolic::search::bits(graph, &[root], root, &input, &bindings)
+            }
+            None => written_bits,
+        };
+        let bits = |bits: Option<texgrad::symbolic::search::Bits>| match bits {
+            Some(bits) => format!(
+                "f32 {:.2} average, {:.1} max; f64 {:.2} average, {:.1} max",
+                bits.single.0, bits.single.1, bits.double.0, bits.double.1
+            ),
+            None => "not measured".to_owned(),
+        };
+        say!("% bits of error over the whole range of `{input}` (average and maximum):");
+        say!("%   as written: {}", bits(before));
+        say!("%   texgrad:    {}", bits(after));
+        match format {
+            Format::Latex => say!("{}", improved.computed_latex()),
+            Format::Text => say!("{}", improved.computed_text()),
+            Format::Rust => {
+                let name = if derivative { format!("derivative_wrt_{input}") } else { "value".to_owned() };
+                let tokens = improved.rust_function(&name, std::slice::from_ref(&input), &[], &Default::default())?;
+                let file = syn::parse2::<syn::File>(tokens).map_err(|error| {
+                    EngineError::new(format!("internal error: generated code does not parse: {error}"))
+                })?;
+                say!("{}", prettyplease::unparse(&file));
+            }
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => refuse(formula, &error),
     }
 }

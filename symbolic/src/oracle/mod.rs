@@ -114,7 +114,7 @@ fn grid(smallest: i32, largest: i32, density: Density, special: &BTreeSet<u64>, 
 }
 
 /// Constants the input meets in comparisons, and where `e^{c x}` overflows.
-fn special_points(graph: &Graph, root: Id, input: &str, bindings: &Bindings, points: &mut BTreeSet<u64>) {
+pub(crate) fn special_points(graph: &Graph, root: Id, input: &str, bindings: &Bindings, points: &mut BTreeSet<u64>) {
     let mut seen = vec![false; graph.len()];
     let mut stack = vec![root];
     let constant_value = |id: Id| -> Option<f64> {
