@@ -59,6 +59,15 @@ fn expand(flavor: Flavor, tokens: TokenStream) -> TokenStream {
         visibility: quote!(pub),
         runtime: quote!(::texgrad::__private),
         arch: quote!(::texgrad::__private::Scalar),
+        // The built-in catalog (texgrad-runtime) is not searched at every build of every user:
+        // its forms are the stabiliser's, checked against 50-digit references by
+        // tests/accuracy.rs, and a search of all of them costs seconds, more in a debug build of
+        // this macro. A user's definitions are searched.
+        search: if std::env::var("CARGO_PKG_NAME").is_ok_and(|name| name == "texgrad-runtime") {
+            None
+        } else {
+            Some(texgrad_symbolic::search::Budget::default())
+        },
     };
     let (mut output, failures) = generate::generate(flavor, &definitions, &options);
     let mut errors: Option<syn::Error> = None;

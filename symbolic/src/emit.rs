@@ -30,6 +30,9 @@ pub struct EmitOptions {
     /// The level the elementary functions are instantiated for: the runtime's `Scalar` in plain
     /// functions, a kernel body's type parameter (`A`) in slice kernels.
     pub arch: TokenStream,
+    /// How much the accuracy search may do for each scalar form ([`crate::search`]); `None`
+    /// turns it off.
+    pub search: Option<crate::search::Budget>,
 }
 
 impl Default for EmitOptions {
@@ -40,6 +43,7 @@ impl Default for EmitOptions {
             visibility: quote!(pub),
             runtime: quote!(::texgrad::__private),
             arch: quote!(::texgrad::__private::Scalar),
+            search: Some(crate::search::Budget::default()),
         }
     }
 }

@@ -1039,6 +1039,47 @@ impl Graph {
         rewritten
     }
 
+    /// The node `id` of `from` (and everything below it) in this graph, node for node, without
+    /// the constructors' rewrites: for forms of two graphs that grew apart after a common
+    /// prefix (each expression's search adds its own nodes), to be emitted together.
+    pub fn transplant(&mut self, from: &Graph, id: Id, copied: &mut HashMap<Id, Id>) -> Id {
+        if let Some(&done) = copied.get(&id) {
+            return done;
+        }
+        let mut map = |graph: &mut Graph, child: Id| graph.transplant(from, child, copied);
+        let node = match from.node(id).clone() {
+            leaf @ (Node::Number(_)
+            | Node::Float(_)
+            | Node::Constant(_)
+            | Node::Symbol(_)
+            | Node::Element(..)
+            | Node::Delta(..)) => leaf,
+            Node::Add(terms) => Node::Add(terms.into_iter().map(|term| map(self, term)).collect()),
+            Node::Mul(factors) => Node::Mul(factors.into_iter().map(|factor| map(self, factor)).collect()),
+            Node::And(conditions) => Node::And(conditions.into_iter().map(|condition| map(self, condition)).collect()),
+            Node::Pow(a, b) => Node::Pow(map(self, a), map(self, b)),
+            Node::Apply(func, a) => Node::Apply(func, map(self, a)),
+            Node::Max(a, b) => Node::Max(map(self, a), map(self, b)),
+            Node::Min(a, b) => Node::Min(map(self, a), map(self, b)),
+            Node::Compare(op, a, b) => Node::Compare(op, map(self, a), map(self, b)),
+            Node::XLogY(a, b) => Node::XLogY(map(self, a), map(self, b)),
+            Node::Select { condition, then, otherwise } => {
+                Node::Select { condition: map(self, condition), then: map(self, then), otherwise: map(self, otherwise) }
+            }
+            Node::Sum(index, body) => Node::Sum(index, map(self, body)),
+            Node::LogSumExp(index, body) => Node::LogSumExp(index, map(self, body)),
+            Node::NearZero { argument, series, exact } => {
+                Node::NearZero { argument: map(self, argument), series: map(self, series), exact: map(self, exact) }
+            }
+            Node::ComputedAs { exact, computed } => {
+                Node::ComputedAs { exact: map(self, exact), computed: map(self, computed) }
+            }
+        };
+        let transplanted = self.intern(node);
+        copied.insert(id, transplanted);
+        transplanted
+    }
+
     /// The node rebuilt through the canonical constructors with each child mapped by `map`.
     pub fn rebuild(&mut self, id: Id, map: &mut dyn FnMut(&mut Graph, Id) -> Id) -> Id {
         match self.node(id).clone() {

@@ -501,6 +501,17 @@ impl Expression {
     /// somewhere on the grid of `input`, the other names bound as in `bindings`. Expressions
     /// with vector inputs keep their root.
     pub fn choose_form(&mut self, input: &str, bindings: &Bindings) -> oracle::Choice {
+        self.choose_form_within(input, bindings, Some(&search::Budget::default()))
+    }
+
+    /// [`Self::choose_form`] with the accuracy search limited by `budget`, or without it
+    /// (`None`).
+    pub fn choose_form_within(
+        &mut self,
+        input: &str,
+        bindings: &Bindings,
+        budget: Option<&search::Budget>,
+    ) -> oracle::Choice {
         let (preferred, others) = match self.written_preferred {
             Some(written) => {
                 let others: Vec<Id> = std::iter::once(self.root)
@@ -515,9 +526,12 @@ impl Expression {
         // accurate in bits, nowhere worse by more than a bit, and the oracle confirms at every
         // decade, becomes the preferred form; the oracle keeps it unless it measures it less
         // accurate than another somewhere.
-        if self.names().1.is_empty() && self.free_indices().is_empty() {
+        if let Some(budget) = budget
+            && self.names().1.is_empty()
+            && self.free_indices().is_empty()
+        {
             let forms: Vec<Id> = std::iter::once(preferred).chain(others.iter().copied()).collect();
-            let outcome = search::search(&mut self.graph, &forms, input, bindings, &search::Budget::default());
+            let outcome = search::search(&mut self.graph, &forms, input, bindings, budget);
             // Only the confirmed form joins: the others were measured on the search's sample,
             // not at every decade, and the oracle's own grid is coarser still.
             if let Some(best) = outcome.best {
@@ -592,15 +606,20 @@ impl Expression {
         let mut all: Vec<&Expression> = vec![self];
         all.extend(together_with.iter().copied());
         let largest = all.iter().max_by_key(|expression| expression.graph.len()).copied().unwrap_or(self);
-        for expression in &all {
-            for root in [expression.computed(), expression.computed_single()] {
-                if root.index() >= largest.graph.len() || largest.graph.node(root) != expression.graph.node(root) {
-                    return Err(EngineError::new("expressions emitted together must be derived from one another"));
-                }
-            }
-        }
-        let doubles: Vec<Id> = all.iter().map(|expression| expression.computed()).collect();
-        let singles: Vec<Id> = all.iter().map(|expression| expression.computed_single()).collect();
+        // Derived expressions share their origin's graph up to where each grew its own nodes (a
+        // derivative, the search's forms): what lies beyond that is copied into one graph.
+        let mut graph = largest.graph.clone();
+        let mut place = |expression: &Expression, root: Id| -> Id {
+            // Below the first node where the graphs differ, an id means the same in both (children
+            // come before their parents).
+            let shared = (0..expression.graph.len().min(graph.len()))
+                .find(|&index| graph.node(graph.id_at(index)) != expression.graph.node(expression.graph.id_at(index)))
+                .unwrap_or(expression.graph.len().min(graph.len()));
+            if root.index() < shared { root } else { graph.transplant(&expression.graph, root, &mut HashMap::new()) }
+        };
+        let doubles: Vec<Id> = all.iter().map(|expression| place(expression, expression.computed())).collect();
+        let singles: Vec<Id> = all.iter().map(|expression| place(expression, expression.computed_single())).collect();
+        let largest = &Expression { graph, ..largest.clone() };
         if singles == doubles {
             return emit::emit(&largest.graph, &doubles, options);
         }

@@ -45,7 +45,7 @@ pub fn items(
     // it, the parameters at their defaults.
     let mut chosen = expression.clone();
     if single {
-        chosen.choose_form(&definition.inputs[0], defaults);
+        chosen.choose_form_within(&definition.inputs[0], defaults, options.search.as_ref());
     }
     let expression = &chosen;
     let generator = Generator { definition, expression, options, parameters: &parameters, defaults };
@@ -67,7 +67,7 @@ pub fn items(
     }
     if single {
         for (_, partial) in &mut partials {
-            partial.choose_form(&definition.inputs[0], defaults);
+            partial.choose_form_within(&definition.inputs[0], defaults, options.search.as_ref());
         }
     }
     let mut tokens = TokenStream::new();
@@ -180,7 +180,7 @@ impl Generator<'_> {
         let input = &definition.inputs[0];
         let first = &partials[0].1;
         let mut second = first.derivative(input).map_err(at_formula)?;
-        second.choose_form(input, self.defaults);
+        second.choose_form_within(input, self.defaults, self.options.search.as_ref());
         let mut tokens = TokenStream::new();
 
         // The plain functions.

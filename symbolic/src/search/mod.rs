@@ -138,6 +138,13 @@ fn rewrites() -> &'static [Rewrite<Math, Folding>] {
 /// and `f64`; see the module's documentation.
 pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings, budget: &Budget) -> Outcome {
     let Some(&preferred) = forms.first() else { return Outcome::default() };
+    let trace = std::env::var_os("TEXGRAD_SEARCH_TRACE").is_some();
+    let started = std::time::Instant::now();
+    let lap = |what: &str| {
+        if trace {
+            eprintln!("search: {what} at {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+        }
+    };
     let sample = judge::sample(graph, forms, input, bindings, budget.sample);
     if sample.double.inputs.is_empty() && sample.single.inputs.is_empty() {
         return Outcome { stop: "no input where the formula has a finite value".to_owned(), ..Outcome::default() };
@@ -180,8 +187,9 @@ pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings,
         .with_node_limit(budget.nodes)
         .with_time_limit(budget.time)
         .run(rewrites());
+    lap("saturated");
     let stop = format!("{:?}", runner.stop_reason);
-    if std::env::var_os("TEXGRAD_SEARCH_TRACE").is_some() {
+    if trace {
         eprintln!(
             "search: {} nodes, {} classes, {} iterations, {stop}",
             runner.egraph.total_number_of_nodes(),
@@ -196,6 +204,7 @@ pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings,
     extract_regimes::<f64>(&egraph, &leaves, &sample.double, root, &mut terms);
     extract_regimes::<f32>(&egraph, &leaves, &sample.single, root, &mut terms);
     let nodes = egraph.total_number_of_nodes();
+    lap("extracted");
 
     let mut candidates = Vec::new();
     for term in terms {
@@ -217,6 +226,7 @@ pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings,
             }
         }
     }
+    lap("series");
     // Regimes: the best candidate per range of the input, in each type, at the points where
     // every candidate's exact value agrees with the formula's.
     let mut references = vec![preferred];
@@ -234,7 +244,9 @@ pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings,
             candidates.push(form);
         }
     }
+    lap("regimes");
     let best = most_accurate_candidate(graph, preferred, &candidates, input, bindings, budget.sample);
+    lap("confirmed");
     Outcome { candidates, best, nodes, stop }
 }
 

@@ -1242,28 +1242,7 @@ mod tests {
         let expression = Expression::parse(r"\frac{1}{4} + \frac{x}{2} + \frac{x^2}{3}").unwrap();
         let (graph, argument) = expression.graph();
         let mut graph = graph.clone();
-        let functions = [
-            Func::Exp,
-            Func::Ln,
-            Func::Sin,
-            Func::Cos,
-            Func::Tan,
-            Func::Sinh,
-            Func::Cosh,
-            Func::Tanh,
-            Func::Arctan,
-            Func::Arcsin,
-            Func::Arccos,
-            Func::Erf,
-            Func::Erfc,
-            Func::Phi,
-            Func::Sigmoid,
-            Func::Softplus,
-            Func::Sign,
-            Func::Abs,
-            Func::Ln1p,
-            Func::ExpM1,
-        ];
+        let functions: Vec<Func> = Func::all().collect();
         let x = graph.symbol("x");
         let half = graph.number(Rational::new(1, 2));
         let vanishing = graph.mul(half, x);
