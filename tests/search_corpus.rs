@@ -75,6 +75,8 @@ struct Quantity {
 
 struct Row {
     name: String,
+    /// Seconds spent choosing the value's and the derivative's forms (the search included).
+    seconds: f64,
     value: Quantity,
     derivative: Quantity,
 }
@@ -87,8 +89,10 @@ fn measure(formula: &Formula, references: &BTreeMap<(String, String), References
     let mut value = Expression::parse(&formula.latex).unwrap_or_else(|error| panic!("{}: {error:?}", formula.name));
     let mut derivative = value.derivative("x").expect("a derivative");
     let naive = value.naive_derivative("x").expect("a naive derivative");
+    let started = std::time::Instant::now();
     value.choose_form("x", &bindings);
     derivative.choose_form("x", &bindings);
+    let seconds = started.elapsed().as_secs_f64();
     let written = value.written().expect("the formula as written");
     let quantity = |expression: &Expression,
                     written: (&Expression, texgrad::symbolic::ir::Id),
@@ -106,6 +110,7 @@ fn measure(formula: &Formula, references: &BTreeMap<(String, String), References
     };
     Row {
         name: formula.name.clone(),
+        seconds,
         value: quantity(&value, (&value, written), |references| &references.values),
         derivative: quantity(&derivative, (&naive, naive.computed()), |references| &references.derivatives),
     }
@@ -182,6 +187,17 @@ fn the_search_makes_the_corpus_accurate() {
     });
     let table = markdown(&rows);
     println!("{table}");
+    // The time each formula's value and derivative took to choose (timings are printed, never
+    // asserted: the machine is shared).
+    let mut seconds: Vec<(f64, &str)> = rows.iter().map(|row| (row.seconds, row.name.as_str())).collect();
+    seconds.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let slowest: Vec<String> = seconds.iter().rev().take(3).map(|(time, name)| format!("{name} {time:.2} s")).collect();
+    println!(
+        "choosing the value's and the derivative's forms: median {:.3} s, slowest {} ({} formulas, two threads)",
+        seconds[seconds.len() / 2].0,
+        slowest.join(", "),
+        seconds.len()
+    );
     if std::env::var_os("TEXGRAD_WRITE_DOCS").is_some() {
         std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/search-corpus.md"), &table)
             .expect("docs/search-corpus.md");
