@@ -61,8 +61,7 @@ fn errors<F: Measured>(
     exact: &[Precise],
 ) -> Vec<f64> {
     let (graph, _) = expression.graph();
-    let points =
-        Points { inputs: inputs.to_vec(), exact: exact.to_vec(), rounded: exact.iter().map(F::round).collect() };
+    let points = Points { inputs: inputs.to_vec(), rounded: exact.iter().map(F::round).collect() };
     judge::errors::<F>(graph, form, "x", &Bindings::default(), &points).unwrap_or_else(|| vec![F::BITS; inputs.len()])
 }
 

@@ -512,7 +512,7 @@ impl Expression {
         bindings: &Bindings,
         budget: Option<&search::Budget>,
     ) -> oracle::Choice {
-        let (preferred, others) = match self.written_preferred {
+        let (mut preferred, mut others) = match self.written_preferred {
             Some(written) => {
                 let others: Vec<Id> = std::iter::once(self.root)
                     .chain(self.alternatives.iter().copied().filter(|&form| form != written))
@@ -521,7 +521,6 @@ impl Expression {
             }
             None => (self.root, self.alternatives.clone()),
         };
-        let (mut preferred, mut others) = (preferred, others);
         // The search (see [`search`]) for scalar expressions: the form the judge measures more
         // accurate in bits, nowhere worse by more than a bit, and the oracle confirms at every
         // decade, becomes the preferred form; the oracle keeps it unless it measures it less
@@ -531,10 +530,9 @@ impl Expression {
             && self.free_indices().is_empty()
         {
             let forms: Vec<Id> = std::iter::once(preferred).chain(others.iter().copied()).collect();
-            let outcome = search::search(&mut self.graph, &forms, input, bindings, budget);
-            // Only the confirmed form joins: the others were measured on the search's sample,
-            // not at every decade, and the oracle's own grid is coarser still.
-            if let Some(best) = outcome.best {
+            // Only the confirmed form joins: the search's other candidates were measured on its
+            // sample, not at every decade, and the oracle's own grid is coarser still.
+            if let Some(best) = search::search(&mut self.graph, &forms, input, bindings, budget) {
                 self.alternatives.push(best);
                 self.guard_forms();
                 others.insert(0, preferred);
@@ -551,21 +549,18 @@ impl Expression {
     /// formula as written where the expression was parsed (else `None`), at the judge's sample
     /// of `input`.
     pub fn bits_of_error(&self, input: &str, bindings: &Bindings) -> (Option<search::Bits>, Option<search::Bits>) {
-        // The exact values of every form measured must agree where they count (see
-        // [`search::judge::sample`]).
+        // One sample for every form measured, whose exact values must agree where they count
+        // (see [`search::judge::sample`]).
+        let written = self.written();
         let mut references = vec![self.root, self.computed(), self.computed_single()];
-        references.extend(self.as_written.map(|written| self.guarded(written)));
-        let mut computed = search::bits(&self.graph, &references, self.computed(), input, bindings);
-        if self.computed_single() != self.computed()
-            && let (Some(both), Some(single)) =
-                (&mut computed, search::bits(&self.graph, &references, self.computed_single(), input, bindings))
-        {
+        references.extend(written);
+        let forms: Vec<Id> = [self.computed(), self.computed_single()].into_iter().chain(written).collect();
+        let measured = search::bits(&self.graph, &references, &forms, input, bindings);
+        let mut computed = measured[0];
+        if let (Some(both), Some(single)) = (&mut computed, measured[1]) {
             both.single = single.single;
         }
-        let written = self
-            .as_written
-            .and_then(|written| search::bits(&self.graph, &references, self.guarded(written), input, bindings));
-        (computed, written)
+        (computed, written.and(measured.get(2).copied().flatten()))
     }
 
     /// The formula as written (guarded by its domain), for expressions parsed from text: what
@@ -601,32 +596,33 @@ impl Expression {
         together_with: &[&Expression],
         options: &emit::EmitOptions,
     ) -> Result<emit::Emitted, EngineError> {
-        // Derived expressions extend a clone of their origin's graph, so the largest graph holds
-        // every root at the same id.
         let mut all: Vec<&Expression> = vec![self];
         all.extend(together_with.iter().copied());
         let largest = all.iter().max_by_key(|expression| expression.graph.len()).copied().unwrap_or(self);
         // Derived expressions share their origin's graph up to where each grew its own nodes (a
-        // derivative, the search's forms): what lies beyond that is copied into one graph.
-        let mut graph = largest.graph.clone();
+        // derivative, the search's forms): what lies beyond that is copied into one graph, which
+        // is cloned only when something has to be.
+        let mut graph = std::borrow::Cow::Borrowed(&largest.graph);
         let mut place = |expression: &Expression, root: Id| -> Id {
-            // Below the first node where the graphs differ, an id means the same in both (children
-            // come before their parents).
-            let shared = (0..expression.graph.len().min(graph.len()))
-                .find(|&index| graph.node(graph.id_at(index)) != expression.graph.node(expression.graph.id_at(index)))
-                .unwrap_or(expression.graph.len().min(graph.len()));
-            if root.index() < shared { root } else { graph.transplant(&expression.graph, root, &mut HashMap::new()) }
+            let own = &expression.graph;
+            // Below the first node where the graphs differ, an id means the same in both
+            // (children come before their parents).
+            let common = own.len().min(graph.len());
+            let shared = (0..common).find(|&index| graph.node(graph.id_at(index)) != own.node(own.id_at(index)));
+            if root.index() < shared.unwrap_or(common) {
+                root
+            } else {
+                graph.to_mut().transplant(own, root, &mut HashMap::new())
+            }
         };
         let doubles: Vec<Id> = all.iter().map(|expression| place(expression, expression.computed())).collect();
         let singles: Vec<Id> = all.iter().map(|expression| place(expression, expression.computed_single())).collect();
-        let largest = &Expression { graph, ..largest.clone() };
         if singles == doubles {
-            return emit::emit(&largest.graph, &doubles, options);
+            return emit::emit(&graph, &doubles, options);
         }
         // The oracle chose other forms for `f32`: both bodies, and the one for the type at hand
         // (the branch is on a constant of the monomorphised function, so only one is compiled in).
-        let (single, double) =
-            (emit::emit(&largest.graph, &singles, options)?, emit::emit(&largest.graph, &doubles, options)?);
+        let (single, double) = (emit::emit(&graph, &singles, options)?, emit::emit(&graph, &doubles, options)?);
         let names: Vec<proc_macro2::TokenStream> = (0..all.len())
             .map(|position| {
                 let name = quote::format_ident!("texgrad_result_{position}");

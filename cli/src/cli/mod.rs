@@ -1039,9 +1039,7 @@ pub fn improve(argument: &str, wrt: Option<&str>, at: &[String], derivative: boo
                 .with_hint(format!("add --at {unbound}=VALUE; the input `{input}` runs over its whole range")));
         }
         let (mut improved, written) = if derivative {
-            let mut naive = expression.naive_derivative(&input)?;
-            naive.choose_form(&input, &bindings);
-            (expression.derivative(&input)?, Some(naive))
+            (expression.derivative(&input)?, Some(expression.naive_derivative(&input)?))
         } else {
             (expression.clone(), None)
         };
@@ -1051,7 +1049,7 @@ pub fn improve(argument: &str, wrt: Option<&str>, at: &[String], derivative: boo
             // The derivative as differentiation gives it, without the stabiliser or the search.
             Some(naive) => {
                 let (graph, root) = naive.graph();
-                texgrad::symbolic::search::bits(graph, &[root], root, &input, &bindings)
+                texgrad::symbolic::search::bits(graph, &[root], &[root], &input, &bindings)[0]
             }
             None => written_bits,
         };

@@ -23,6 +23,8 @@ use crate::ir::{Graph, Rational};
 use crate::oracle::{Exact, Tape};
 use crate::precise::{Precise, pi};
 use crate::program::Bindings;
+use crate::program::Power;
+use crate::program::run::{self, Runtime, Semantics};
 
 /// The exact value of every class at every point of one type.
 pub struct ClassValues {
@@ -88,98 +90,50 @@ impl Leaves<'_> {
     }
 }
 
-/// The exact value of a rational.
-fn rational_value(value: Rational) -> Precise {
-    exact_rational(value)
-}
-
-/// The exact value of one operation (not a leaf) from its operands' exact values.
-pub fn exact_operation(node: &Math, operands: &[Precise], exponent: Option<Rational>) -> Precise {
-    let a = || operands[0];
-    let b = || operands[1];
+/// One operation (not a leaf) from its operands' values, computed as the program stage computes
+/// it in `S` ([`Semantics`]: the runtime's functions in `f32`/`f64`, or every operation exactly),
+/// so that what the search measures is what the generated code does. `exponent` is a power's
+/// constant exponent, where the constant-folding analysis knows it.
+pub fn operation<S: Semantics>(node: &Math, operands: &[S::Number], exponent: Option<Rational>) -> S::Number {
+    let undefined = || S::from_f64(f64::NAN);
+    let (a, b) = (|| operands[0], || operands[1]);
     match node {
-        Math::Add(_) => a().add(&b()),
-        Math::Sub(_) => a().sub(&b()),
-        Math::Mul(_) => a().mul(&b()),
-        Math::Div(_) => a().div(&b()),
-        Math::Neg(_) => a().neg(),
-        Math::Sqrt(_) => a().sqrt(),
+        Math::Add(_) => S::add(a(), b()),
+        Math::Sub(_) => S::sub(a(), b()),
+        Math::Mul(_) => S::mul(a(), b()),
+        Math::Div(_) => S::div(a(), b()),
+        Math::Neg(_) => S::neg(a()),
+        Math::Sqrt(_) => S::power(a(), &Power::Sqrt),
         Math::Pow(_) => match exponent {
-            Some(power) if power.is_integer() => match power.to_integer().to_i64() {
-                Some(n) => a().powi(n),
-                None => a().powf(&b()),
+            Some(power) if power.is_integer() => match power.to_integer().to_i32() {
+                Some(n) => S::power(a(), &Power::Integer(n)),
+                None => S::power_of(a(), b()),
             },
-            Some(power) if power == Rational::new(1, 2) => a().sqrt(),
-            _ => a().powf(&b()),
+            Some(power) if power == Rational::new(1, 2) => S::power(a(), &Power::Sqrt),
+            _ => S::power_of(a(), b()),
         },
-        Math::Max(_) => match a().compare(&b()) {
-            Some(order) => {
-                if order.is_lt() {
-                    b()
-                } else {
-                    a()
-                }
-            }
-            None => Precise::NAN,
-        },
-        Math::Min(_) => match a().compare(&b()) {
-            Some(order) => {
-                if order.is_gt() {
-                    b()
-                } else {
-                    a()
-                }
-            }
-            None => Precise::NAN,
-        },
+        Math::Max(_) => S::maximum(a(), b()),
+        Math::Min(_) => S::minimum(a(), b()),
         Math::If(_) => {
-            if a().is_nan() {
-                Precise::NAN
-            } else if a().is_zero() {
-                operands[2]
-            } else {
+            if S::holds(a()) {
                 b()
+            } else {
+                operands[2]
             }
         }
-        Math::Call(Callee(func), _) => func.exact(&a()).unwrap_or(Precise::NAN),
-        Math::Number(value) => rational_value(*value),
-        Math::Leaf(_) => Precise::NAN,
+        Math::Call(Callee(func), _) => S::call(*func, a()).unwrap_or_else(undefined),
+        Math::Number(_) | Math::Leaf(_) => undefined(),
     }
 }
 
-/// One operation in `F` as the program computes it (see [`crate::program::run::Runtime`]).
-pub fn float_operation<F: Measured>(node: &Math, operands: &[f64], exponent: Option<Rational>) -> f64 {
-    let a = || F::from_f64(operands[0]);
-    let b = || F::from_f64(operands[1]);
-    let result: F = match node {
-        Math::Add(_) => a() + b(),
-        Math::Sub(_) => a() - b(),
-        Math::Mul(_) => a() * b(),
-        Math::Div(_) => a() / b(),
-        Math::Neg(_) => -a(),
-        Math::Sqrt(_) => a().sqrt(),
-        Math::Pow(_) => match exponent {
-            Some(power) if power.is_integer() => match power.to_integer().to_i32() {
-                Some(n) => a().powi(n),
-                None => a().powf(b()),
-            },
-            Some(power) if power == Rational::new(1, 2) => a().sqrt(),
-            _ => a().powf(b()),
-        },
-        Math::Max(_) => F::maximum(a(), b()),
-        Math::Min(_) => F::minimum(a(), b()),
-        Math::If(_) => {
-            if operands[0] != 0.0 {
-                b()
-            } else {
-                F::from_f64(operands[2])
-            }
-        }
-        Math::Call(Callee(func), _) => func.value::<F, Portable>(a()),
-        Math::Number(value) => return F::round(&rational_value(*value)),
-        Math::Leaf(_) => return f64::NAN,
-    };
-    result.to_f64()
+/// [`operation`] in `F` at one point, on the operands' chosen results (stored as `f64`).
+fn float_operation<F: Measured>(node: &Math, operands: &[&Choice], point: usize, exponent: Option<Rational>) -> f64 {
+    // No operation has more than three operands; this runs for every node at every point.
+    let mut converted = [F::zero(); 3];
+    for (slot, operand) in converted.iter_mut().zip(operands) {
+        *slot = F::from_f64(operand.values[point]);
+    }
+    operation::<Runtime<F, Portable>>(node, &converted[..operands.len()], exponent).to_f64()
 }
 
 /// The exact value of every class at `inputs`: a class takes, at each input, the first value
@@ -210,7 +164,7 @@ pub fn class_values(egraph: &EGraph<Math, Folding>, leaves: &Leaves<'_>, inputs:
                 evaluated.insert((index, slot), versions);
                 let values: Vec<Precise> = match node {
                     Math::Leaf(name) => leaves.exact(*name, inputs),
-                    Math::Number(value) => vec![rational_value(*value); inputs.len()],
+                    Math::Number(value) => vec![exact_rational(*value); inputs.len()],
                     _ => {
                         let exponent = exponent_of(egraph, node);
                         (0..inputs.len())
@@ -220,10 +174,15 @@ pub fn class_values(egraph: &EGraph<Math, Folding>, leaves: &Leaves<'_>, inputs:
                                 }
                                 let arguments: Vec<Precise> =
                                     operands.iter().map(|&operand| exact[operand][point]).collect();
-                                if arguments.iter().any(Precise::is_nan) && !matches!(node, Math::If(_)) {
+                                // A select needs only its condition; anything else all its operands.
+                                let undefined = match node {
+                                    Math::If(_) => arguments[0].is_nan(),
+                                    _ => arguments.iter().any(Precise::is_nan),
+                                };
+                                if undefined {
                                     Precise::NAN
                                 } else {
-                                    exact_operation(node, &arguments, exponent)
+                                    operation::<run::Exact>(node, &arguments, exponent)
                                 }
                             })
                             .collect()
@@ -303,7 +262,7 @@ pub fn most_accurate<F: Measured>(
                     Math::Leaf(name) => {
                         (leaf_cache.entry(*name).or_insert_with(|| leaves.float::<F>(*name, inputs)).clone(), 1)
                     }
-                    Math::Number(value) => (vec![F::round(&rational_value(*value)); inputs.len()], 1),
+                    Math::Number(value) => (vec![F::round(&exact_rational(*value)); inputs.len()], 1),
                     _ => {
                         let operands: Option<Vec<&Choice>> = node
                             .children()
@@ -314,11 +273,7 @@ pub fn most_accurate<F: Measured>(
                         let exponent = exponent_of(egraph, node);
                         let size = operands.iter().fold(1u32, |size, operand| size.saturating_add(operand.size));
                         let results = (0..inputs.len())
-                            .map(|point| {
-                                let arguments: Vec<f64> =
-                                    operands.iter().map(|operand| operand.values[point]).collect();
-                                float_operation::<F>(node, &arguments, exponent)
-                            })
+                            .map(|point| float_operation::<F>(node, &operands, point, exponent))
                             .collect();
                         (results, size.min(1 << 20))
                     }
@@ -429,10 +384,7 @@ impl<F: Measured, E: Fn(usize, &[f64]) -> f64> Repair<'_, '_, F, E> {
             let results: Vec<f64> = match &node {
                 Math::Leaf(_) | Math::Number(_) => continue,
                 _ => (0..current.values.len())
-                    .map(|point| {
-                        let arguments: Vec<f64> = operands.iter().map(|operand| operand.values[point]).collect();
-                        float_operation::<F>(&node, &arguments, exponent_of(self.egraph, &node))
-                    })
+                    .map(|point| float_operation::<F>(&node, &operands, point, exponent_of(self.egraph, &node)))
                     .collect(),
             };
             let error = (self.error_of)(index, &results);

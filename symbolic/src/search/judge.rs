@@ -106,13 +106,12 @@ impl Random {
     }
 }
 
-/// Inputs of one type and the exact values there.
+/// Inputs of one type and the exact values there, rounded to the type (the judge's reference;
+/// extraction keeps every class's own exact values).
 #[derive(Clone, Debug, Default)]
 pub struct Points {
     /// The inputs (values of the type, as `f64`).
     pub inputs: Vec<f64>,
-    /// The exact value of the formula at each input.
-    pub exact: Vec<Precise>,
     /// The exact value rounded to the type.
     pub rounded: Vec<f64>,
 }
@@ -186,31 +185,6 @@ pub fn sample(graph: &Graph, forms: &[Id], input: &str, bindings: &Bindings, siz
     }
 }
 
-/// The points of one type at given inputs (values of that type), kept where the forms' exact
-/// values agree and are finite in the type (see [`sample`]): `single` says which type.
-pub fn sample_at(
-    graph: &Graph,
-    forms: &[Id],
-    input: &str,
-    bindings: &Bindings,
-    inputs: &[f64],
-    single: bool,
-) -> Sample {
-    let exact = Exact::new(graph);
-    let mut random = Random::new(1);
-    if single {
-        Sample {
-            single: points::<f32>(&exact, forms, input, bindings, inputs, &[], 0, inputs.len(), &mut random),
-            ..Sample::default()
-        }
-    } else {
-        Sample {
-            double: points::<f64>(&exact, forms, input, bindings, inputs, &[], 0, inputs.len(), &mut random),
-            ..Sample::default()
-        }
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn points<F: Measured>(
     exact: &Exact<'_>,
@@ -261,7 +235,6 @@ fn points<F: Measured>(
             return false;
         }
         points.inputs.push(x);
-        points.exact.push(value);
         points.rounded.push(rounded);
         true
     };

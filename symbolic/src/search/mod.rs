@@ -1,19 +1,21 @@
 //! The search for an accurate form, as Herbie does it: sample the inputs and measure the
 //! formula against exact values ([`judge`]); if it loses bits, put it in an e-graph with its
 //! equal forms, grow that by rewrite rules kept as data ([`rules`], equality saturation with
-//! `egg`), and extract the form that loses the fewest bits at the samples ([`extract`]), over
-//! the whole range and over each sign of the input (a select between the two, where they
-//! differ: the simplest regimes). The forms found are handed back to the oracle
-//! ([`crate::oracle::choose`]), which keeps one only where it is measured more accurate than the
-//! formula as written and the stabiliser's form: the search can add candidates, never lose
-//! accuracy.
+//! `egg`), and extract the form that loses the fewest bits at the samples ([`extract`]), over the
+//! whole range and over each sign of the input; add its series at 0 ([`series`]) and the best
+//! candidate per range of the input ([`regimes`]). Of these candidates, the one that loses fewest
+//! bits, at no sample more than a bit more than the formula's preferred form, and that the oracle
+//! confirms at every decade, is handed back: [`crate::Expression::choose_form`] prefers it, and
+//! the oracle ([`crate::oracle::choose`]) still keeps another form where it measures that one more
+//! accurate. The search never loses accuracy, it only adds a form to choose.
 //!
 //! The IR enters and leaves through [`language`]: sums and products as the binary operations
 //! the program computes, and what the rules do not look into as opaque leaves.
 //!
 //! Every limit is a [`Budget`] the caller passes (nodes, iterations, and a time limit only as a
 //! last resort, which makes the result depend on the machine), so that the same formula gives
-//! the same code on every build.
+//! the same code on every build. `TEXGRAD_SEARCH_TRACE=1` prints each search's e-graph and how
+//! long each step took.
 
 pub mod extract;
 pub mod judge;
@@ -113,31 +115,17 @@ const ACCURATE_AVERAGE_BITS: f64 = 0.5;
 /// ... and nowhere more than this many.
 const ACCURATE_MAX_BITS: f64 = 2.5;
 
-/// Why a search ended, and what it found.
-#[derive(Clone, Debug, Default)]
-pub struct Outcome {
-    /// The forms found (in the graph), each more accurate than the formula at some samples; the
-    /// oracle chooses among them and the formula's own forms.
-    pub candidates: Vec<Id>,
-    /// The candidate that loses fewer bits than the preferred form on average and at no sample
-    /// more than a bit more: the form to prefer.
-    pub best: Option<Id>,
-    /// The e-graph's size when the rewriting stopped, in nodes (0 where it was not built).
-    pub nodes: usize,
-    /// Why it stopped, or why no search was needed.
-    pub stop: String,
-}
-
 fn rewrites() -> &'static [Rewrite<Math, Folding>] {
     static REWRITES: OnceLock<Vec<Rewrite<Math, Folding>>> = OnceLock::new();
     REWRITES.get_or_init(rules::rewrites)
 }
 
-/// Searches for forms of the expression `forms[0]` (with `forms[1..]`, equal forms of it) as a
-/// function of `input`, the other names bound as in `bindings`, that lose fewer bits in `f32`
-/// and `f64`; see the module's documentation.
-pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings, budget: &Budget) -> Outcome {
-    let Some(&preferred) = forms.first() else { return Outcome::default() };
+/// A form of the expression `forms[0]` (with `forms[1..]`, equal forms of it), as a function of
+/// `input` with the other names bound as in `bindings`, that loses fewer bits in `f32` and `f64`
+/// and that the oracle confirms (see the module's documentation); `None` where the formula is
+/// accurate as it is or nothing better was found.
+pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings, budget: &Budget) -> Option<Id> {
+    let &preferred = forms.first()?;
     let trace = std::env::var_os("TEXGRAD_SEARCH_TRACE").is_some();
     let started = std::time::Instant::now();
     let lap = |what: &str| {
@@ -147,7 +135,7 @@ pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings,
     };
     let sample = judge::sample(graph, forms, input, bindings, budget.sample);
     if sample.double.inputs.is_empty() && sample.single.inputs.is_empty() {
-        return Outcome { stop: "no input where the formula has a finite value".to_owned(), ..Outcome::default() };
+        return None;
     }
     let loses = |errors: Option<Vec<f64>>| match errors {
         Some(errors) => {
@@ -159,7 +147,7 @@ pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings,
     let inaccurate = loses(judge::errors::<f64>(graph, preferred, input, bindings, &sample.double))
         || loses(judge::errors::<f32>(graph, preferred, input, bindings, &sample.single));
     if !inaccurate {
-        return Outcome { stop: "accurate as it is".to_owned(), ..Outcome::default() };
+        return None;
     }
 
     // The formula's forms, all in one class.
@@ -188,27 +176,26 @@ pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings,
         .with_time_limit(budget.time)
         .run(rewrites());
     lap("saturated");
-    let stop = format!("{:?}", runner.stop_reason);
     if trace {
         eprintln!(
-            "search: {} nodes, {} classes, {} iterations, {stop}",
+            "search: {} nodes, {} classes, {} iterations, {:?}",
             runner.egraph.total_number_of_nodes(),
             runner.egraph.number_of_classes(),
-            runner.iterations.len()
+            runner.iterations.len(),
+            runner.stop_reason
         );
     }
     let egraph = runner.egraph;
     let root = egraph.find(root);
     let leaves = extract::Leaves { graph, input, bindings };
-    let mut terms: Vec<RecExpr<Math>> = Vec::new();
-    extract_regimes::<f64>(&egraph, &leaves, &sample.double, root, &mut terms);
-    extract_regimes::<f32>(&egraph, &leaves, &sample.single, root, &mut terms);
-    let nodes = egraph.total_number_of_nodes();
+    let mut extracted = Vec::new();
+    extract_by_sign::<f64>(&egraph, &leaves, &sample.double, root, &mut extracted);
+    extract_by_sign::<f32>(&egraph, &leaves, &sample.single, root, &mut extracted);
     lap("extracted");
 
     let mut candidates = Vec::new();
-    for term in terms {
-        let Some(form) = regime_form(graph, &term, input) else { continue };
+    for found in extracted {
+        let Some(form) = found.build(graph, input) else { continue };
         if !forms.contains(&form) && !candidates.contains(&form) {
             candidates.push(form);
         }
@@ -247,7 +234,7 @@ pub fn search(graph: &mut Graph, forms: &[Id], input: &str, bindings: &Bindings,
     lap("regimes");
     let best = most_accurate_candidate(graph, preferred, &candidates, input, bindings, budget.sample);
     lap("confirmed");
-    Outcome { candidates, best, nodes, stop }
+    best
 }
 
 /// Of the candidates, the one that loses the fewest bits on average over both types, among those
@@ -342,25 +329,51 @@ fn series_form(graph: &mut Graph, form: Id, otherwise: Id, input: &str, precisio
     Some(graph.select(near, polynomial, otherwise))
 }
 
-/// A separator between regimes in a term list: the term before it is for negative inputs, the
-/// one after for the others.
-const REGIME_SPLIT: &str = "regime-split";
+/// What extraction found in one type.
+enum Extracted {
+    /// The most accurate term over all the inputs.
+    Whole(RecExpr<Math>),
+    /// The most accurate terms for negative inputs and for the others, where they differ.
+    BySign {
+        /// For `input < 0`.
+        negative: RecExpr<Math>,
+        /// For the other inputs.
+        other: RecExpr<Math>,
+    },
+}
+
+impl Extracted {
+    /// The form in the graph: the term, or a select on the input's sign between the two.
+    fn build(&self, graph: &mut Graph, input: &str) -> Option<Id> {
+        match self {
+            Extracted::Whole(term) => language::to_ir(graph, term),
+            Extracted::BySign { negative, other } => {
+                let negative = language::to_ir(graph, negative)?;
+                let other = language::to_ir(graph, other)?;
+                let x = graph.symbol(input);
+                let zero = graph.integer(0);
+                let below = graph.compare(Compare::Less, x, zero);
+                Some(graph.select(below, negative, other))
+            }
+        }
+    }
+}
 
 /// The most accurate term over all the points of one type, and, where the two signs of the
-/// input prefer different terms, a pair of them (see [`regime_form`]).
-fn extract_regimes<F: Measured>(
+/// input prefer different terms, the pair of them.
+fn extract_by_sign<F: Measured>(
     egraph: &EGraph<Math, Folding>,
     leaves: &extract::Leaves<'_>,
     points: &Points,
     root: ClassId,
-    terms: &mut Vec<RecExpr<Math>>,
+    extracted: &mut Vec<Extracted>,
 ) {
     if points.inputs.is_empty() {
         return;
     }
     let values = extract::class_values(egraph, leaves, &points.inputs);
     if let Some(term) = extract::most_accurate::<F>(egraph, &values, leaves, points, root) {
-        terms.push(term);
+        extracted.push(Extracted::Whole(term));
     }
     let negative: Vec<bool> = points.inputs.iter().map(|&x| x < 0.0).collect();
     if negative.iter().all(|&negative| negative) || negative.iter().all(|&negative| !negative) {
@@ -370,16 +383,10 @@ fn extract_regimes<F: Measured>(
         let (values, points) = restrict(&values, points, &negative, keep);
         extract::most_accurate::<F>(egraph, &values, leaves, &points, root)
     };
-    if let (Some(below), Some(above)) = (side(true), side(false))
-        && below != above
+    if let (Some(negative), Some(other)) = (side(true), side(false))
+        && negative != other
     {
-        let mut pair = below;
-        let split = pair.add(Math::Leaf(egg::Symbol::from(REGIME_SPLIT)));
-        let offset = usize::from(split) + 1;
-        for node in above.as_ref() {
-            pair.add(node.clone().map_children(|child| ClassId::from(usize::from(child) + offset)));
-        }
-        terms.push(pair);
+        extracted.push(Extracted::BySign { negative, other });
     }
 }
 
@@ -396,31 +403,8 @@ fn restrict(
     let exact = values.exact.iter().map(|class| chosen(class, mask, keep)).collect();
     (
         extract::ClassValues { position: values.position.clone(), classes: values.classes.clone(), exact },
-        Points {
-            inputs: chosen(&points.inputs, mask, keep),
-            exact: chosen(&points.exact, mask, keep),
-            rounded: chosen(&points.rounded, mask, keep),
-        },
+        Points { inputs: chosen(&points.inputs, mask, keep), rounded: chosen(&points.rounded, mask, keep) },
     )
-}
-
-/// A term, or a pair of terms for the two signs of the input, built into the graph.
-fn regime_form(graph: &mut Graph, term: &RecExpr<Math>, input: &str) -> Option<Id> {
-    let nodes = term.as_ref();
-    let split = nodes.iter().position(|node| matches!(node, Math::Leaf(name) if name.as_str() == REGIME_SPLIT));
-    let Some(split) = split else { return language::to_ir(graph, term) };
-    let below: RecExpr<Math> = nodes[..split].to_vec().into();
-    let above: RecExpr<Math> = nodes[split + 1..]
-        .iter()
-        .map(|node| node.clone().map_children(|child| ClassId::from(usize::from(child) - split - 1)))
-        .collect::<Vec<_>>()
-        .into();
-    let below = language::to_ir(graph, &below)?;
-    let above = language::to_ir(graph, &above)?;
-    let x = graph.symbol(input);
-    let zero = graph.integer(0);
-    let negative = graph.compare(Compare::Less, x, zero);
-    Some(graph.select(negative, below, above))
 }
 
 /// A form's error in bits at the judge's sample: average and maximum, in `f32` and `f64`.
@@ -437,16 +421,21 @@ pub struct Bits {
 /// The sample a report measures at: more inputs than a search, the same kind.
 pub const REPORT_SAMPLE: SampleSize = SampleSize { double: 256, single: 256, grid: 128 };
 
-/// The error in bits of `form` (an expression of `input`, the other names bound), at the
-/// judge's sample of `references` (equal forms, whose exact values must agree; see
-/// [`judge::sample`]); `None` where the form has no scalar program.
-pub fn bits(graph: &Graph, references: &[Id], form: Id, input: &str, bindings: &Bindings) -> Option<Bits> {
+/// The errors in bits of `forms` (expressions of `input`, the other names bound), each at the
+/// judge's one sample of `references` (equal forms, whose exact values must agree; see
+/// [`judge::sample`]); `None` for a form with no scalar program.
+pub fn bits(graph: &Graph, references: &[Id], forms: &[Id], input: &str, bindings: &Bindings) -> Vec<Option<Bits>> {
     let sample = judge::sample(graph, references, input, bindings, REPORT_SAMPLE);
-    let single = judge::errors::<f32>(graph, form, input, bindings, &sample.single)?;
-    let double = judge::errors::<f64>(graph, form, input, bindings, &sample.double)?;
-    Some(Bits {
-        single: judge::summary(&single),
-        double: judge::summary(&double),
-        points: (single.len(), double.len()),
-    })
+    forms
+        .iter()
+        .map(|&form| {
+            let single = judge::errors::<f32>(graph, form, input, bindings, &sample.single)?;
+            let double = judge::errors::<f64>(graph, form, input, bindings, &sample.double)?;
+            Some(Bits {
+                single: judge::summary(&single),
+                double: judge::summary(&double),
+                points: (single.len(), double.len()),
+            })
+        })
+        .collect()
 }

@@ -212,7 +212,8 @@ mod tests {
 
     use super::*;
     use crate::precise::Precise;
-    use crate::search::extract::exact_operation;
+    use crate::program::run;
+    use crate::search::extract::operation;
     use crate::search::judge::Random;
 
     /// The exact value of a pattern with its variables bound.
@@ -222,6 +223,7 @@ mod tests {
         for node in nodes {
             let value = match node {
                 ENodeOrVar::Var(var) => values[var],
+                ENodeOrVar::ENode(Math::Number(value)) => crate::constant::exact_rational(*value),
                 ENodeOrVar::ENode(node) => {
                     let operands: Vec<Precise> =
                         node.children().iter().map(|child| results[usize::from(*child)]).collect();
@@ -235,7 +237,7 @@ mod tests {
                     if operands.iter().any(Precise::is_nan) {
                         Precise::NAN
                     } else {
-                        exact_operation(node, &operands, exponent)
+                        operation::<run::Exact>(node, &operands, exponent)
                     }
                 }
             };
